@@ -1,0 +1,309 @@
+"""Every model parameter, declared once: default, bounds, unit, source, label and kind.
+
+Parameters are grouped by actor in frozen dataclasses (MODEL.md, "Agents and their rules").
+Each field is declared with :func:`P`, which records in its metadata
+
+* ``lo``/``hi``: the allowed range (inclusive); scenario files outside it are refused,
+* ``unit``: the unit of the value,
+* ``source``: where the default comes from (DATA.md, a paper, or "assumption" / "calibrate"),
+* ``label``: a short human label (used by the CLI, reports and the visualisation sliders),
+* ``kind``: ``"lever"`` (a governance choice a scenario sets), ``"free"`` (a behavioural
+  parameter to calibrate) or ``"run"`` (size and horizon of a run).
+
+Governance scenarios (``scenarios/*.toml``) override defaults; the defaults themselves are
+the consumer-led, market-only setting. Nothing here depends on any other ``sim`` module
+except :mod:`sim.categories`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def P(
+    default: float | int | bool,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    unit: str = "",
+    source: str = "assumption",
+    label: str = "",
+    kind: str = "free",
+) -> Any:
+    """Declare one parameter with its bounds and documentation (see module docstring)."""
+    return field(
+        default=default,
+        metadata={"lo": lo, "hi": hi, "unit": unit, "source": source, "label": label, "kind": kind},
+    )
+
+
+# fmt: off
+@dataclass(frozen=True)
+class RunPars:
+    """Size and horizon of a run (MODEL.md, "Time and space")."""
+
+    years: float = P(10.0, 1 / 52, 200.0, unit="years", label="Years simulated after burn-in", kind="run")
+    burn_in_weeks: int = P(52, 0, 1040, unit="weeks", label="Burn-in weeks under default (market) levers", kind="run")
+    residents: int = P(5000, 0, 5_000_000, unit="agents", label="Simulated residents", kind="run")
+    households: float = P(12000.0, 0.0, 1e7, unit="households", source="assumption: market-town catchment", label="Households represented", kind="run")
+
+
+@dataclass(frozen=True)
+class ResidentPars:
+    """Residents' trips, venue choice and spending (MODEL.md, "Residents")."""
+
+    budget_mean: float = P(85.0, 0.0, 2000.0, unit="GBP/household/week", source="ONS Family Spending: discretionary retail and leisure, approx.", label="Weekly discretionary budget")
+    budget_sd_log: float = P(0.45, 0.0, 2.0, unit="log GBP", label="Spread of budgets (lognormal sd)")
+    trip_const: float = P(0.9, -10.0, 10.0, unit="utils", source="calibrate", label="Centre trip constant")
+    park_const: float = P(0.9, -10.0, 10.0, unit="utils", source="calibrate", label="Retail park constant")
+    online_const: float = P(0.4, -10.0, 10.0, unit="utils", source="calibrate", label="Online constant")
+    beta_attract: float = P(1.0, 0.0, 5.0, unit="utils per log attractiveness", source="DATA.md Huff a ~1", label="Pull of centre attractiveness")
+    beta_dist: float = P(1.0, 0.0, 5.0, unit="utils per log km", source="DATA.md Huff b 1-3", label="Distance decay to centre and park")
+    park_distance_km: float = P(6.0, 0.2, 50.0, unit="km", label="Retail park distance from the centre")
+    online_beta: float = P(1.0, 0.0, 5.0, unit="utils per logit(online share)", source="calibrate to ONS path", label="Response to the online-share trend")
+    online_propensity_sd: float = P(0.8, 0.0, 5.0, unit="utils", label="Spread of online propensity")
+    beta_friends: float = P(1.0, 0.0, 10.0, unit="utils per strength-weighted share", label="Pull of friends who went last week")
+    catchment_km: float = P(4.0, 0.2, 50.0, unit="km", label="Catchment radius")
+    density_decay_km: float = P(1.5, 0.05, 50.0, unit="km", label="Population density decay length")
+    n_rings: int = P(4, 1, 20, unit="zones", label="Catchment rings")
+    n_sectors: int = P(6, 1, 36, unit="zones", label="Catchment sectors")
+    venues_per_trip: int = P(2, 1, 6, unit="venues", label="Venues visited per centre trip")
+    huff_a: float = P(1.0, 0.0, 3.0, unit="per log attractiveness", source="DATA.md Huff a ~1", label="Venue attractiveness exponent")
+    walk_b: float = P(1.0, 0.0, 5.0, unit="per log metre", source="DATA.md Huff b (walking)", label="Walking-distance decay in the centre")
+    pref_sd: float = P(1.0, 0.0, 5.0, unit="utils", label="Spread of category preferences")
+    indep_taste_mean: float = P(0.2, -5.0, 5.0, unit="utils", label="Mean taste for independents")
+    indep_taste_sd: float = P(0.5, 0.0, 5.0, unit="utils", label="Spread of taste for independents")
+    n_taste_classes: int = P(8, 1, 64, unit="classes", label="Taste classes")
+    beta_friend_venue: float = P(1.0, 0.0, 10.0, unit="utils per friend", label="Pull of a venue where friends were")
+    blight: float = P(0.5, 0.0, 5.0, unit="utils per vacant-neighbour share", source="DATA.md agglomeration; calibrate", label="Blight: vacancy next door lowers a venue's pull")
+    walk_m: float = P(800.0, 50.0, 5000.0, unit="m", source="10-minute walk", label="Walking distance for access")
+
+
+@dataclass(frozen=True)
+class TiePars:
+    """Co-presence ties and their decay (MODEL.md, "Residents")."""
+
+    capacity: int = P(8, 1, 64, unit="ties per resident", label="Tie capacity")
+    meet_scale: float = P(1.0, 0.0, 10.0, unit="x category meeting rate", label="Meeting rate (all venues)")
+    third_place_meet: float = P(1.0, 0.0, 10.0, unit="x", label="Meeting rate at third places (cafes, markets, community, learning, voluntary)")
+    new_strength: float = P(0.2, 0.01, 1.0, unit="strength", label="Strength of a new tie")
+    strengthen: float = P(0.15, 0.0, 1.0, unit="strength", label="Strength added by a repeat meeting")
+    decay: float = P(0.03, 0.0, 1.0, unit="per week", label="Tie decay")
+    drop_below: float = P(0.05, 0.0, 1.0, unit="strength", label="Ties weaker than this are dropped")
+
+
+@dataclass(frozen=True)
+class EngagementPars:
+    """Civic engagement and volunteering (MODEL.md, "Residents")."""
+
+    init_mean: float = P(0.2, 0.0, 1.0, unit="share", source="ONS: ~19% of adults volunteer", label="Initial mean engagement")
+    rise_ties: float = P(0.01, 0.0, 1.0, unit="per week per tie-strength", label="Engagement gain from ties")
+    rise_participation: float = P(0.05, 0.0, 1.0, unit="per occasion", label="Engagement gain from taking part")
+    decay: float = P(0.005, 0.0, 1.0, unit="per week", label="Engagement decay")
+    volunteer_threshold: float = P(0.5, 0.0, 1.0, unit="engagement", label="Engagement above which residents volunteer")
+    volunteer_hours: float = P(1.5, 0.0, 40.0, unit="hours/week per engaged household", label="Volunteer hours supplied")
+
+
+@dataclass(frozen=True)
+class OccupierPars:
+    """Occupiers' weekly accounts, exits, closures and leases (MODEL.md, "Occupiers")."""
+
+    reserve_weeks: float = P(10.0, 0.0, 520.0, unit="weeks of costs", source="calibrate", label="Independents' starting cash reserve")
+    reserve_cap_weeks: float = P(26.0, 0.0, 1040.0, unit="weeks of costs", label="Reserve above which profit is drawn out")
+    fixed_scale: float = P(1.0, 0.0, 10.0, unit="x category fixed costs", source="calibrate", label="Fixed-cost multiplier")
+    chain_threshold: float = P(-0.05, -1.0, 1.0, unit="rolling profit / costs", source="calibrate", label="Chains' branch-closure threshold")
+    chain_threshold_online: float = P(0.5, 0.0, 5.0, unit="per unit online share", source="MODEL.md: threshold rises with online share", label="Rise of the closure threshold with online share")
+    margin_memory: float = P(0.05, 0.001, 1.0, unit="per week (EWMA weight)", label="Weight of this week in the rolling margin")
+    min_age_weeks: int = P(26, 0, 520, unit="weeks", label="Weeks before a chain reviews a new branch")
+    lease_chain_weeks: int = P(520, 13, 2600, unit="weeks", label="Chain lease length")
+    lease_indep_weeks: int = P(156, 13, 2600, unit="weeks", label="Independent lease length")
+    lease_meanwhile_weeks: int = P(26, 1, 520, unit="weeks", label="Meanwhile lease length")
+    volunteer_hours_need: float = P(30.0, 0.0, 1000.0, unit="hours/week", label="Volunteer hours a voluntary use needs")
+
+
+@dataclass(frozen=True)
+class LandlordPars:
+    """Landlords' asking rents, letting and meanwhile uses (MODEL.md, "Landlords")."""
+
+    base_rent: float = P(3.5, 0.0, 100.0, unit="GBP/m2/week", source="assumption: ~GBP180/m2/yr market-town retail", label="Base market rent")
+    rent_adjust: float = P(0.02, 0.0, 1.0, unit="per week", label="Speed the market rent follows trading")
+    rent_elasticity: float = P(1.0, 0.0, 5.0, unit="elasticity", label="Market rent response to spend per unit")
+    rent_floor: float = P(0.95, 0.0, 2.0, unit="x valuation anchor", source="DATA.md: held empty rather than cut; no published elasticity", label="Institutional rent floor")
+    chain_preference: float = P(0.8, 0.0, 1.0, unit="probability", label="Institutional refusal of an independent")
+    patience_weeks: int = P(78, 0, 1040, unit="weeks", label="Institutional patience before accepting independents")
+    local_rent_cut: float = P(0.01, 0.0, 0.5, unit="per week vacant", label="Local landlords' rent cut per week vacant")
+    local_min_rent: float = P(0.4, 0.0, 1.0, unit="x market rent", label="Local landlords' lowest asking rent")
+    council_rent: float = P(0.9, 0.0, 2.0, unit="x market rent", label="Council asking rent")
+    community_rent: float = P(0.5, 0.0, 2.0, unit="x market rent", label="Community owners' asking rent")
+    meanwhile: bool = P(False, unit="switch", label="Landlords accept meanwhile uses", kind="lever")
+    meanwhile_after_weeks: int = P(13, 0, 520, unit="weeks", label="Vacancy before a meanwhile use is accepted", kind="lever")
+    meanwhile_rent: float = P(0.1, 0.0, 1.0, unit="x asking rent", label="Meanwhile rent", kind="lever")
+
+
+@dataclass(frozen=True)
+class EntrantPars:
+    """Prospective occupiers and their entry decision (MODEL.md, "Entrants")."""
+
+    arrival_rate: float = P(1.0, 0.0, 100.0, unit="applicants/week", source="calibrate: independents open 11-14%/yr (DATA.md)", label="Prospective occupiers per week")
+    signal_elasticity: float = P(1.0, 0.0, 5.0, unit="elasticity", label="Arrivals' response to spend per unit")
+    chain_share: float = P(0.35, 0.0, 1.0, unit="share", source="DATA.md: independents ~65% of units", label="Share of applicants that are chains")
+    hurdle: float = P(0.05, -1.0, 5.0, unit="profit / costs", label="Independents' entry hurdle")
+    chain_hurdle: float = P(0.15, -1.0, 5.0, unit="profit / costs", label="Chains' entry hurdle")
+    optimism_sd: float = P(0.3, 0.0, 3.0, unit="log", label="Spread of entrants' revenue expectations")
+
+
+@dataclass(frozen=True)
+class CouncilPars:
+    """The council's levers and budget (MODEL.md, "Council")."""
+
+    rates_multiplier: float = P(0.5, 0.0, 1.5, unit="GBP per GBP rateable value", source="England small multiplier 2019/20: 0.491", label="Business-rate multiplier", kind="lever")
+    small_business_relief: float = P(0.5, 0.0, 1.0, unit="share of rates", label="Small-business relief", kind="lever")
+    sbr_threshold: float = P(12000.0, 0.0, 1e6, unit="GBP rateable value/yr", source="England SBRR threshold", label="Small-business relief threshold", kind="lever")
+    community_relief: float = P(0.8, 0.0, 1.0, unit="share of rates", source="mandatory charity relief 80%", label="Charity and community relief", kind="lever")
+    empty_rates: float = P(1.0, 0.0, 3.0, unit="x occupied rates", source="England: full rates after 3 months", label="Empty-property rates", kind="lever")
+    empty_grace_weeks: int = P(13, 0, 520, unit="weeks", label="Empty-rates free period", kind="lever")
+    grant_income: float = P(15000.0, 0.0, 1e8, unit="GBP/week", label="Council's other income for the centre", kind="lever")
+    public_realm: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Public-realm investment", kind="lever")
+    public_realm_effect: float = P(0.3, 0.0, 3.0, unit="utils at saturation", label="Public realm: largest gain in centre pull")
+    public_realm_scale: float = P(2e6, 1.0, 1e9, unit="GBP of stock", label="Public-realm stock giving 63% of its effect")
+    public_realm_life: float = P(520.0, 1.0, 1e5, unit="weeks", label="Public-realm depreciation time")
+    events: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Markets and events", kind="lever")
+    event_cost: float = P(4000.0, 1.0, 1e7, unit="GBP per event", label="Cost of one market day or event")
+    event_boost: float = P(0.6, 0.0, 5.0, unit="utils", label="Pull of an event week")
+    planning_flex: float = P(0.3, 0.0, 1.0, unit="probability", label="Change of use permitted", kind="lever")
+    facilitation: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Facilitation (brokering vacant units)", kind="lever")
+    facilitation_cost: float = P(3000.0, 1.0, 1e7, unit="GBP per brokered proposal", label="Cost of brokering one proposal")
+    sponsor_budget: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Sponsorship of community uses", kind="lever")
+    startup_support: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Start-up support (rent subsidy)", kind="lever")
+    startup_subsidy: float = P(0.5, 0.0, 1.0, unit="share of rent", label="Start-up rent subsidy rate", kind="lever")
+    asset_transfer: bool = P(False, unit="switch", label="Community asset transfer", kind="lever")
+    asset_transfer_weeks: int = P(52, 0, 1040, unit="weeks vacant", label="Vacancy before a council unit may transfer", kind="lever")
+    consult_residents: bool = P(False, unit="switch", label="Council consults residents", kind="lever")
+    town_team_grant: float = P(0.0, 0.0, 1e6, unit="GBP/week", source="DATA.md: Portas Pilots ~GBP100k per town", label="Grant to the Town Team", kind="lever")
+
+
+@dataclass(frozen=True)
+class TownTeamPars:
+    """The Town Team, a collective agent (MODEL.md, "Town Team")."""
+
+    enabled: bool = P(False, unit="switch", label="Town Team exists", kind="lever")
+    levy: float = P(0.0, 0.0, 0.1, unit="share of rateable value", source="BID levies 1-2%", label="Business levy to the Town Team", kind="lever")
+    weight_residents: float = P(0.1, 0.0, 1.0, unit="weight", label="Residents' voting weight", kind="lever")
+    weight_traders: float = P(0.5, 0.0, 1.0, unit="weight", label="Traders' voting weight", kind="lever")
+    weight_landlords: float = P(0.2, 0.0, 1.0, unit="weight", label="Landlords' voting weight", kind="lever")
+    weight_council: float = P(0.2, 0.0, 1.0, unit="weight", label="Council's voting weight", kind="lever")
+    community_led_design: bool = P(False, unit="switch", label="Community-led design", kind="lever")
+    resident_members: int = P(12, 0, 1000, unit="members", label="Resident members", kind="lever")
+    consultation: float = P(0.01, 0.0, 1.0, unit="share of residents per week", label="Residents taking part each week", kind="lever")
+    effectiveness_base: float = P(0.5, 0.0, 5.0, unit="x", label="Effectiveness with no ties")
+    effectiveness_ties: float = P(1.0, 0.0, 10.0, unit="x per member tie-strength", label="Effectiveness gained from members' ties")
+
+# fmt: on
+
+
+GROUPS: dict[str, type] = {
+    "run": RunPars,
+    "residents": ResidentPars,
+    "ties": TiePars,
+    "engagement": EngagementPars,
+    "occupiers": OccupierPars,
+    "landlords": LandlordPars,
+    "entrants": EntrantPars,
+    "council": CouncilPars,
+    "town_team": TownTeamPars,
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    """All parameter groups of one run."""
+
+    run: RunPars = field(default_factory=RunPars)
+    residents: ResidentPars = field(default_factory=ResidentPars)
+    ties: TiePars = field(default_factory=TiePars)
+    engagement: EngagementPars = field(default_factory=EngagementPars)
+    occupiers: OccupierPars = field(default_factory=OccupierPars)
+    landlords: LandlordPars = field(default_factory=LandlordPars)
+    entrants: EntrantPars = field(default_factory=EntrantPars)
+    council: CouncilPars = field(default_factory=CouncilPars)
+    town_team: TownTeamPars = field(default_factory=TownTeamPars)
+
+    def replace(self, overrides: dict[str, dict[str, Any]]) -> Params:
+        """Return a copy with ``{group: {name: value}}`` applied (values already validated)."""
+        groups = {}
+        for g, vals in overrides.items():
+            if vals:
+                groups[g] = dataclasses.replace(getattr(self, g), **vals)
+        return dataclasses.replace(self, **groups)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Nested plain dict of every value (for run summaries)."""
+        return {g: dataclasses.asdict(getattr(self, g)) for g in GROUPS}
+
+    def levers(self) -> Params:
+        """Copy of self with every lever at its default (the market setting of the burn-in)."""
+        base = Params()
+        out = {}
+        for g in GROUPS:
+            vals = {}
+            for f in dataclasses.fields(GROUPS[g]):
+                if f.metadata["kind"] == "lever":
+                    vals[f.name] = getattr(getattr(base, g), f.name)
+            out[g] = vals
+        return self.replace(out)
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Declaration of one parameter, as read from the dataclass metadata."""
+
+    group: str
+    name: str
+    default: Any
+    type: type
+    lo: float | None
+    hi: float | None
+    unit: str
+    source: str
+    label: str
+    kind: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.group}.{self.name}"
+
+
+_TYPES = {"float": float, "int": int, "bool": bool}
+
+
+def specs() -> list[ParamSpec]:
+    """Every parameter declaration, in group order (used by scenarios, CLI and viz)."""
+    out = []
+    for g, cls in GROUPS.items():
+        for f in dataclasses.fields(cls):
+            m = f.metadata
+            out.append(
+                ParamSpec(
+                    group=g,
+                    name=f.name,
+                    default=f.default,
+                    type=_TYPES[f.type] if isinstance(f.type, str) else f.type,
+                    lo=m["lo"],
+                    hi=m["hi"],
+                    unit=m["unit"],
+                    source=m["source"],
+                    label=m["label"],
+                    kind=m["kind"],
+                )
+            )
+    return out
+
+
+def spec_index() -> dict[str, dict[str, ParamSpec]]:
+    """``{group: {name: ParamSpec}}``."""
+    idx: dict[str, dict[str, ParamSpec]] = {g: {} for g in GROUPS}
+    for s in specs():
+        idx[s.group][s.name] = s
+    return idx

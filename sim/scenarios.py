@@ -1,0 +1,322 @@
+"""The only reader of ``scenarios/``: governance scenarios and drivers (MODEL.md, "Governance
+scenarios" and "Drivers").
+
+A *scenario* file (``scenarios/*.toml``) holds ``name``, ``description`` and tables named
+after the parameter groups of :mod:`sim.params` whose keys override the defaults. Unknown
+tables or keys are refused with the nearest valid name; values outside their declared bounds
+are refused with the bounds.
+
+A *drivers* file (``scenarios/drivers/*.toml``) holds the exogenous uncertainties: the
+online-share path (ONS internet sales ratio, DATA.md), recession and pandemic shocks, and
+chain expansion.
+
+Every problem raises :class:`InputError`, whose message is one line naming the file, the
+field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+
+from sim.params import GROUPS, spec_index
+
+SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DRIVERS_DIR = SCENARIOS_DIR / "drivers"
+WEEKS_PER_YEAR = 52
+
+
+class InputError(ValueError):
+    """A user-facing input problem; the message is one line and names file and field."""
+
+
+def _nearest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(options)}"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read: {exc}") from None
+
+
+def _fmt(x: float | None) -> str:
+    return "-inf" if x is None else f"{x:g}"
+
+
+def check_value(where: str, group: str, name: str, value: Any) -> Any:
+    """Validate one parameter value against its declaration; return it cast to its type.
+
+    Raises:
+        InputError: unknown group or key, wrong type, or outside its bounds.
+    """
+    idx = spec_index()
+    if group not in idx:
+        raise InputError(f"{where}: unknown table [{group}]{_nearest(group, list(idx))}")
+    if name not in idx[group]:
+        keys = [f"{group}.{k}" for k in idx[group]]
+        all_keys = [f"{g}.{k}" for g in idx for k in idx[g]]
+        hint = _nearest(f"{group}.{name}", keys) if keys else ""
+        if "did you mean" not in hint:
+            hint = _nearest(name, list(idx[group])) if idx[group] else _nearest(name, all_keys)
+        raise InputError(f"{where}: unknown key '{group}.{name}'{hint}")
+    s = idx[group][name]
+    if s.type is bool:
+        if not isinstance(value, bool):
+            raise InputError(f"{where}: {s.key} = {value!r} must be true or false")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{where}: {s.key} = {value!r} must be a number in [{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})")  # noqa: E501
+    if s.type is int:
+        if float(value) != int(value):
+            raise InputError(f"{where}: {s.key} = {value!r} must be a whole number in [{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})")  # noqa: E501
+        value = int(value)
+    else:
+        value = float(value)
+    if not math.isfinite(value) or (s.lo is not None and value < s.lo) or (s.hi is not None and value > s.hi):  # noqa: E501
+        raise InputError(f"{where}: {s.key} = {value!r} is outside [{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})")  # noqa: E501
+    return value
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A governance scenario: overrides of the parameter defaults, with its description."""
+
+    name: str
+    description: str
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = "defaults"
+
+
+def parse_overrides(where: str, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Validate a ``{group: {key: value}}`` mapping; return it with values cast."""
+    out: dict[str, dict[str, Any]] = {}
+    for group, table in data.items():
+        if group not in GROUPS:
+            raise InputError(f"{where}: unknown table [{group}]{_nearest(group, list(GROUPS))}")
+        if not isinstance(table, dict):
+            raise InputError(f"{where}: [{group}] must be a table of parameters")
+        out[group] = {k: check_value(where, group, k, v) for k, v in table.items()}
+    return out
+
+
+def scenario_names() -> list[str]:
+    """Names of the bundled governance scenarios (files in ``scenarios/``)."""
+    return sorted(p.stem for p in SCENARIOS_DIR.glob("*.toml"))
+
+
+def resolve_path(spec: str | Path, folder: Path, kind: str) -> Path:
+    """A bundled name (``consumer_led``) or a path; raises InputError if neither exists."""
+    p = Path(spec)
+    if p.is_file():
+        return p
+    if p.suffix != ".toml" and (folder / f"{p.name}.toml").is_file():
+        return folder / f"{p.name}.toml"
+    if (folder / p.name).is_file() and p.parent == Path("."):
+        return folder / p.name
+    known = sorted(q.stem for q in folder.glob("*.toml"))
+    raise InputError(f"{spec}: {kind} file not found{_nearest(p.stem, known)}")
+
+
+def load_scenario(spec: str | Path | Scenario | None) -> Scenario:
+    """Load a scenario by bundled name or path; ``None`` is the defaults (consumer-led market)."""
+    if spec is None:
+        return Scenario("defaults", "Parameter defaults (market only).")
+    if isinstance(spec, Scenario):
+        return spec
+    path = resolve_path(spec, SCENARIOS_DIR, "scenario")
+    data = _read_toml(path)
+    name = data.pop("name", path.stem)
+    desc = data.pop("description", "")
+    if not isinstance(name, str) or not isinstance(desc, str):
+        raise InputError(f"{path}: name and description must be strings")
+    return Scenario(name, desc.strip(), parse_overrides(str(path), data), str(path))
+
+
+# ----------------------------------------------------------------------------- drivers
+
+SHOCK_KINDS = ("recession", "pandemic")
+_SHOCK_FIELDS = {
+    # name: (default, lo, hi, unit)
+    "kind": (None, None, None, "recession | pandemic"),
+    "start_year": (None, 1900.0, 2200.0, "calendar year"),
+    "weeks": (52, 1, 1040, "weeks"),
+    "spend_drop": (0.0, 0.0, 1.0, "share of budgets lost at the trough"),
+    "trip_penalty": (0.0, 0.0, 20.0, "utils off centre and park trips"),
+    "online_boost": (0.0, 0.0, 20.0, "utils added to online"),
+}
+_DRIVER_KEYS = ("description", "start_year", "online", "chains", "shock", "name")
+_ONLINE_KEYS = ("year", "share", "scale", "shift")
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A recession (spend falls and recovers) or a pandemic (trips penalised, online boosted)."""
+
+    kind: str
+    start_year: float
+    weeks: int
+    spend_drop: float = 0.0
+    trip_penalty: float = 0.0
+    online_boost: float = 0.0
+
+    def profile(self, year: np.ndarray) -> np.ndarray:
+        """Intensity in [0, 1] by calendar year: a tent for recessions, a plateau for pandemics."""
+        t = (year - self.start_year) * WEEKS_PER_YEAR / self.weeks  # 0..1 over the shock
+        inside = (t >= 0.0) & (t < 1.0)
+        if self.kind == "recession":
+            return np.where(inside, 1.0 - np.abs(2.0 * t - 1.0), 0.0)
+        return inside.astype(np.float64)
+
+
+#: ONS internet sales ratio (DATA.md): 2007 3.4% and Jan 2020 19.5% (pre-pandemic; the Nov 2019
+#: ~22% is a Christmas peak, left out of the annual path),
+#: rising towards 30% by the mid-2030s (MODEL.md "about 5% rising towards 30%").
+ONS_YEARS = (2007.5, 2020.0, 2035.0)
+ONS_SHARE = (0.034, 0.195, 0.30)
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Exogenous drivers of a run (uncertainties, never levers)."""
+
+    name: str = "baseline"
+    description: str = "ONS online-share path, no shocks."
+    start_year: float = 2008.0
+    online_year: tuple[float, ...] = ONS_YEARS
+    online_share: tuple[float, ...] = ONS_SHARE
+    online_scale: float = 1.0
+    online_shift: float = 0.0
+    chain_expansion: float = 1.0
+    shocks: tuple[Shock, ...] = ()
+    source: str = "defaults"
+
+    def year_of(self, weeks: np.ndarray) -> np.ndarray:
+        """Calendar year at the start of each model week."""
+        return self.start_year + np.asarray(weeks, dtype=np.float64) / WEEKS_PER_YEAR
+
+    def online_at(self, year: np.ndarray | float) -> np.ndarray:
+        """Online share of retail spend by year: PCHIP of logit(share) through the points, flat outside,
+        then scaled and shifted, clipped to [0, 0.99]."""
+        xs = np.asarray(self.online_year, dtype=np.float64)
+        ys = np.asarray(self.online_share, dtype=np.float64)
+        yr = np.clip(np.asarray(year, dtype=np.float64), xs[0], xs[-1])
+        lo = np.log(np.clip(ys, 1e-4, 1 - 1e-4) / (1 - np.clip(ys, 1e-4, 1 - 1e-4)))
+        if len(xs) > 1:  # monotone cubic in logit space: smooth, S-shaped growth
+            base = 1.0 / (1.0 + np.exp(-PchipInterpolator(xs, lo)(yr)))
+        else:
+            base = np.full_like(yr, ys[0])
+        return np.clip(base * self.online_scale + self.online_shift, 0.0, 0.99)
+
+    def weekly(self, n_weeks: int) -> dict[str, np.ndarray]:
+        """Driver values for weeks 0..n_weeks-1 (online share, spend multiplier, penalties)."""
+        yr = self.year_of(np.arange(n_weeks))
+        spend = np.ones(n_weeks)
+        penalty = np.zeros(n_weeks)
+        boost = np.zeros(n_weeks)
+        for s in self.shocks:
+            prof = s.profile(yr)
+            spend *= 1.0 - s.spend_drop * prof
+            penalty += s.trip_penalty * prof
+            boost += s.online_boost * prof
+        return {
+            "year": yr,
+            "online": self.online_at(yr),
+            "spend_mult": spend,
+            "trip_penalty": penalty,
+            "online_boost": boost,
+            "chain_expansion": np.full(n_weeks, self.chain_expansion),
+        }
+
+
+def _num(where: str, key: str, v: Any, lo: float | None, hi: float | None, unit: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise InputError(f"{where}: {key} = {v!r} must be a number in [{_fmt(lo)}, {_fmt(hi)}] ({unit})")  # noqa: E501
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise InputError(f"{where}: {key} = {v!r} is outside [{_fmt(lo)}, {_fmt(hi)}] ({unit})")
+    return float(v)
+
+
+def _check_keys(where: str, table: dict[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+    for k in table:
+        if k not in allowed:
+            raise InputError(f"{where}: unknown key '{prefix}{k}'{_nearest(k, list(allowed))}")
+
+
+def load_drivers(spec: str | Path | Drivers | None) -> Drivers:
+    """Load a drivers file by bundled name (``baseline``) or path; ``None`` is the baseline."""
+    if isinstance(spec, Drivers):
+        return spec
+    path = resolve_path(spec or "baseline", DRIVERS_DIR, "drivers")
+    where = str(path)
+    data = _read_toml(path)
+    _check_keys(where, data, _DRIVER_KEYS, "")
+    kw: dict[str, Any] = {"name": str(data.get("name", path.stem)), "source": where}
+    kw["description"] = str(data.get("description", "")).strip()
+    if "start_year" in data:
+        kw["start_year"] = _num(where, "start_year", data["start_year"], 1900, 2200, "year")
+    online = data.get("online", {})
+    if not isinstance(online, dict):
+        raise InputError(f"{where}: [online] must be a table")
+    _check_keys(where, online, _ONLINE_KEYS, "online.")
+    if "year" in online or "share" in online:
+        yrs, shr = online.get("year"), online.get("share")
+        if not isinstance(yrs, list) or not isinstance(shr, list) or len(yrs) != len(shr) or not yrs:  # noqa: E501
+            raise InputError(f"{where}: online.year and online.share must be lists of equal, non-zero length")  # noqa: E501
+        yrs = [_num(where, "online.year", y, 1900, 2200, "year") for y in yrs]
+        shr = [_num(where, "online.share", s, 0.0, 1.0, "share of retail spend") for s in shr]
+        if any(b <= a for a, b in zip(yrs, yrs[1:], strict=False)):
+            raise InputError(f"{where}: online.year must increase strictly")
+        kw["online_year"], kw["online_share"] = tuple(yrs), tuple(shr)
+    if "scale" in online:
+        kw["online_scale"] = _num(where, "online.scale", online["scale"], 0.0, 10.0, "x")
+    if "shift" in online:
+        kw["online_shift"] = _num(where, "online.shift", online["shift"], -1.0, 1.0, "share")
+    chains = data.get("chains", {})
+    if not isinstance(chains, dict):
+        raise InputError(f"{where}: [chains] must be a table")
+    _check_keys(where, chains, ("expansion",), "chains.")
+    if "expansion" in chains:
+        kw["chain_expansion"] = _num(where, "chains.expansion", chains["expansion"], 0.0, 20.0, "x chain entry")  # noqa: E501
+    shocks = data.get("shock", [])
+    if not isinstance(shocks, list):
+        raise InputError(f"{where}: [[shock]] must be an array of tables")
+    out = []
+    for i, sh in enumerate(shocks):
+        tag = f"shock[{i}]."
+        if not isinstance(sh, dict):
+            raise InputError(f"{where}: [[shock]] entry {i} must be a table")
+        _check_keys(where, sh, tuple(_SHOCK_FIELDS), tag)
+        kind = sh.get("kind")
+        if kind not in SHOCK_KINDS:
+            raise InputError(f"{where}: {tag}kind = {kind!r} is not one of {', '.join(SHOCK_KINDS)}")  # noqa: E501
+        if "start_year" not in sh:
+            raise InputError(f"{where}: {tag}start_year is required (calendar year)")
+        vals: dict[str, Any] = {"kind": kind}
+        for k, (default, lo, hi, unit) in _SHOCK_FIELDS.items():
+            if k == "kind":
+                continue
+            vals[k] = _num(where, tag + k, sh.get(k, default), lo, hi, unit)
+        vals["weeks"] = int(vals["weeks"])
+        out.append(Shock(**vals))
+    kw["shocks"] = tuple(out)
+    return Drivers(**kw)
+
+
+def driver_names() -> list[str]:
+    """Names of the bundled driver files."""
+    return sorted(p.stem for p in DRIVERS_DIR.glob("*.toml"))
