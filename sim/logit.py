@@ -1,0 +1,70 @@
+"""Shared choice maths: multinomial logit probabilities and inverse-CDF sampling.
+
+Huff's model is a logit with V = a ln A - b ln d (DATA.md, "Destination choice"). The
+functions here are used inside numba kernels (the ``_nb`` versions) and by the plain-Python
+reference versions of those kernels (the ``_ref`` versions), so both sample identically
+from the same uniform draw.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def pick_logit_nb(v: np.ndarray, u: float) -> int:
+    """Index drawn from softmax(v) by inverse CDF with the uniform draw u in [0, 1)."""
+    m = v[0]
+    for k in range(1, v.shape[0]):
+        if v[k] > m:
+            m = v[k]
+    tot = 0.0
+    for k in range(v.shape[0]):
+        tot += math.exp(v[k] - m)
+    target = u * tot
+    acc = 0.0
+    for k in range(v.shape[0]):
+        acc += math.exp(v[k] - m)
+        if target < acc:
+            return k
+    return v.shape[0] - 1
+
+
+def pick_logit_ref(v: np.ndarray, u: float) -> int:
+    """Reference of :func:`pick_logit_nb` (same arithmetic, plain Python)."""
+    m = max(float(x) for x in v)
+    w = [math.exp(float(x) - m) for x in v]
+    target = u * sum(w)
+    acc = 0.0
+    for k, wk in enumerate(w):
+        acc += wk
+        if target < acc:
+            return k
+    return len(w) - 1
+
+
+@njit(cache=True, inline="always")
+def search_cum_nb(cum: np.ndarray, target: float) -> int:
+    """First index k with target < cum[k] (cum non-decreasing); binary search."""
+    lo, hi = 0, cum.shape[0] - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if target < cum[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def search_cum_ref(cum: np.ndarray, target: float) -> int:
+    """Reference of :func:`search_cum_nb` (numpy's searchsorted, side='right')."""
+    return int(min(np.searchsorted(cum, target, side="right"), len(cum) - 1))
+
+
+def logit_shares(v: np.ndarray) -> np.ndarray:
+    """Softmax of the last axis (probabilities of a multinomial logit)."""
+    z = np.exp(v - v.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)

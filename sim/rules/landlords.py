@@ -1,0 +1,185 @@
+"""Landlords: the market rent, asking rents of vacant units, empty-property rates, letting
+decisions, meanwhile uses and community asset transfer (MODEL.md, "Landlords").
+
+* Market rent index: follows the centre's trading (commercial revenue per occupied m2
+  relative to week 0, to the power ``rent_elasticity``) with adjustment speed
+  ``rent_adjust`` per week. A unit's market rent = base rent x floorspace x location x index.
+* Asking rent of a vacant unit, by owner kind:
+  institutional: ``max(rent_floor x valuation anchor, market)`` (sticky: valued on
+  comparables and upward-only reviews, so it will hold a unit empty rather than cut);
+  local private: ``market x max(local_min_rent, (1 - local_rent_cut)^weeks vacant)``;
+  council: ``council_rent x market``; community: ``community_rent x market``.
+* Letting: applicants for a unit are ranked by the owner's objective. Institutional owners
+  rank chains first (covenant) and refuse an independent with probability
+  ``chain_preference`` until the unit has been empty ``patience_weeks``; the others rank by
+  rent offered (community owners put non-commercial uses and independents first).
+  Meanwhile lets (short lease, ``meanwhile_rent`` x ask) are accepted where the scenario
+  allows them and the unit has been empty ``meanwhile_after_weeks``; institutional owners
+  accept them only if empty-property rates make holding empty cost something, or if the
+  proposal was brokered. Council and community owners always accept brokered proposals.
+* Empty-property rates: owners (not council or community) pay ``empty_rates`` x rates on
+  units empty for longer than the free period.
+* Community asset transfer (where allowed): a council unit empty for
+  ``asset_transfer_weeks`` passes to community ownership if volunteers are available.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.categories import COMMERCIAL, OWNER, RETAIL_USE, SPONSOR
+from sim.params import Params
+from sim.state import World
+
+INST, LOCAL, COUNCIL, COMMUNITY = (OWNER[k] for k in OWNER)
+
+
+def update_market(world: World, pars: Params) -> None:
+    """Move the market rent index toward the trading signal."""
+    u, col, lp = world.units, world.col, pars.landlords
+    com = (u.category >= 0) & COMMERCIAL[np.maximum(u.category, 0)]
+    area = float(u.floorspace[com].sum())
+    if area <= 0 or col.spend_ref <= 0:
+        signal = 0.0
+    else:
+        signal = (float(u.revenue[com].sum()) / area / col.spend_ref) ** lp.rent_elasticity
+    col.market_index += lp.rent_adjust * (signal - col.market_index)
+
+
+def asking_rents(world: World, pars: Params, week: int) -> np.ndarray:
+    """Asking rent (GBP/week) of every unit as if it were vacant now."""
+    u, lp = world.units, pars.landlords
+    market = lp.base_rent * u.floorspace * u.loc * world.col.market_index
+    weeks = np.maximum(week - u.vacant_since, 0)
+    ask = np.where(
+        u.owner_type == INST,
+        np.maximum(lp.rent_floor * u.anchor, market),
+        np.where(
+            u.owner_type == LOCAL,
+            market * np.maximum(lp.local_min_rent, (1.0 - lp.local_rent_cut) ** weeks),
+            np.where(u.owner_type == COUNCIL, lp.council_rent * market, lp.community_rent * market),
+        ),
+    )
+    u.asking[:] = np.where(u.category < 0, ask, u.asking)
+    return ask
+
+
+def empty_rates(world: World, pars: Params, week: int) -> np.ndarray:
+    """Empty-property rates paid by each unit's owner this week (GBP)."""
+    u, cp = world.units, pars.council
+    vac = u.category < 0
+    liable = vac & (week - u.vacant_since >= cp.empty_grace_weeks)
+    liable &= (u.owner_type == INST) | (u.owner_type == LOCAL)
+    return np.where(liable, u.rateable / 52.0 * cp.rates_multiplier * cp.empty_rates, 0.0)
+
+
+def collect_rent(world: World) -> None:
+    """Landlords' rent income this week, per landlord (from units' rent paid by anyone)."""
+    u = world.units
+    world.col.landlord_income = np.bincount(u.landlord, weights=u.rent_paid,
+                                            minlength=world.n_landlords)
+    world.ledger.landlord_income += float(u.rent_paid.sum())
+
+
+def asset_transfer(world: World, pars: Params, week: int, rng: np.random.Generator) -> int:
+    """Transfer at most one long-empty council unit a week to community ownership."""
+    cp, u, col = pars.council, world.units, world.col
+    draw = rng.random()  # drawn every week: stream position independent of the branch
+    if not cp.asset_transfer:
+        return 0
+    spare = col.volunteer_supply - col.volunteer_used
+    cand = np.flatnonzero((u.owner_type == COUNCIL) & (u.category < 0)
+                          & (week - u.vacant_since >= cp.asset_transfer_weeks))
+    if cand.size == 0 or spare < pars.occupiers.volunteer_hours_need:
+        return 0
+    j = cand[min(int(draw * cand.size), cand.size - 1)]
+    u.owner_type[j] = COMMUNITY
+    u.landlord[j] = world.n_landlords - 1
+    u.anchor[j] = pars.landlords.community_rent * u.anchor[j]
+    return 1
+
+
+def let_units(world: World, pars: Params, apps: dict[str, np.ndarray], ask: np.ndarray,
+              week: int, rng: np.random.Generator) -> dict:
+    """Landlords choose among this week's applications and let units.
+
+    ``apps`` holds equal-length arrays: unit, category, chain, meanwhile, brokered, sponsor,
+    subsidy, rent (offered, GBP/week), cash (the entrant's starting reserve, GBP).
+    Returns counts of openings by kind and the indices of let units.
+    """
+    u, lp, cp, op = world.units, pars.landlords, pars.council, pars.occupiers
+    n_app = apps["unit"].size
+    accept_draw = rng.random(max(n_app, 1))
+    opened = []
+    counts = {"openings": 0, "openings_chain": 0, "openings_independent": 0,
+              "openings_noncommercial": 0, "openings_meanwhile": 0}
+    if n_app == 0:
+        counts["opened_units"] = np.zeros(0, np.int64)
+        return counts
+    order = np.lexsort((np.arange(n_app), apps["unit"]))
+    units_applied = np.unique(apps["unit"])
+    for j in units_applied:
+        if u.category[j] >= 0:
+            continue
+        cand = order[apps["unit"][order] == j]
+        owner = u.owner_type[j]
+        weeks = week - u.vacant_since[j]
+        best, best_score = -1, -np.inf
+        for a in cand:
+            mw, brokered, chain = apps["meanwhile"][a], apps["brokered"][a], apps["chain"][a]
+            noncom = apps["sponsor"][a] > 0
+            if mw:
+                allowed = (lp.meanwhile and weeks >= lp.meanwhile_after_weeks) or (
+                    brokered and owner in (COUNCIL, COMMUNITY))
+                if owner == INST and not brokered and cp.empty_rates <= 0.0:
+                    allowed = False
+                if not allowed:
+                    continue
+            if owner == INST and not chain and not mw:
+                if weeks < lp.patience_weeks and accept_draw[a] < lp.chain_preference:
+                    continue
+            score = apps["rent"][a]
+            if owner == INST:
+                score += 1e9 * chain
+            elif owner == COMMUNITY:
+                score += 1e9 * (noncom or not chain)
+            if score > best_score:
+                best, best_score = a, score
+        if best < 0:
+            continue
+        a = best
+        c = int(apps["category"][a])
+        u.category[j] = c
+        u.chain[j] = bool(apps["chain"][a])
+        u.meanwhile[j] = bool(apps["meanwhile"][a])
+        u.sponsor[j] = int(apps["sponsor"][a])
+        u.subsidy[j] = float(apps["subsidy"][a])
+        u.rent[j] = float(apps["rent"][a])
+        if not u.meanwhile[j]:
+            u.anchor[j] = u.rent[j] if owner != INST else max(u.anchor[j] * lp.rent_floor,
+                                                               u.rent[j])
+        length = (op.lease_meanwhile_weeks if (u.meanwhile[j] or u.sponsor[j] > 0)
+                  else op.lease_chain_weeks if u.chain[j] else op.lease_indep_weeks)
+        u.lease_end[j] = week + int(length)
+        u.opened[j] = week
+        u.margin[j] = 0.0
+        u.rev_avg[j] = 0.0
+        u.cash[j] = float(apps["cash"][a])
+        world.ledger.entry_cash += u.cash[j]
+        world.ledger.occ_cash_change += u.cash[j]
+        u.retail_class[j] = bool(RETAIL_USE[c])  # the use class follows the permitted use
+        opened.append(j)
+        counts["openings"] += 1
+        if u.sponsor[j] > 0:
+            counts["openings_noncommercial"] += 1
+        elif u.chain[j]:
+            counts["openings_chain"] += 1
+        else:
+            counts["openings_independent"] += 1
+        counts["openings_meanwhile"] += int(u.meanwhile[j])
+    counts["opened_units"] = np.asarray(opened, dtype=np.int64)
+    return counts
+
+
+SPONSOR_COUNCIL = SPONSOR["council"]
+SPONSOR_TT = SPONSOR["town_team"]

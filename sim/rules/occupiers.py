@@ -1,0 +1,170 @@
+"""Occupiers' weekly accounts, exits, chain branch closures and lease ends (MODEL.md,
+"Occupiers").
+
+For every occupied unit, each week:
+
+* commercial occupiers: gross profit = margin x revenue (the rest is cost of goods); they pay
+  rent (less any start-up subsidy, paid by the support pool while it lasts), business rates
+  net of reliefs, the Town Team levy and fixed costs from their cash reserve. Independents
+  draw out profit above a reserve cap and exit when the reserve is exhausted (cash < 0).
+  Chains keep a branch account (head office stands behind it, so it may go negative) and
+  close a branch whose rolling profit/costs falls below a portfolio threshold that rises with
+  the online share, once the branch is past its review age.
+* non-commercial uses (community, learning, voluntary) take no spend; their sponsor (council
+  or Town Team) pays their rent, rates and fixed costs; voluntary uses also need volunteer
+  hours and have no paid staff. A use whose sponsor can no longer pay, or that lacks
+  volunteers, closes.
+* at the end of a lease the occupier renews at the landlord's asking rent if it expects to
+  cover its costs there (upward-only for institutional landlords); meanwhile occupiers leave
+  unless they could afford a standard lease.
+
+Reliefs: small-business relief for rateable values under the threshold, charity/community
+relief for charity and non-commercial uses (the larger of the two applies).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.categories import CAT, COMMERCIAL, MARGIN, SPONSOR
+from sim.ledger import Ledger
+from sim.params import Params
+from sim.state import World, fixed_costs, weekly_rates
+
+_VOLUNTARY = CAT["voluntary"]
+
+
+def vacate(world: World, idx: np.ndarray, week: int, ledger: Ledger) -> None:
+    """Empty the units ``idx``: the occupier leaves with its remaining cash."""
+    u = world.units
+    if idx.size == 0:
+        return
+    ledger.exit_cash += float(u.cash[idx].sum())
+    u.category[idx] = -1
+    u.chain[idx] = False
+    u.meanwhile[idx] = False
+    u.sponsor[idx] = 0
+    u.cash[idx] = 0.0
+    u.rent[idx] = 0.0
+    u.subsidy[idx] = 0.0
+    u.margin[idx] = 0.0
+    u.rev_avg[idx] = 0.0
+    u.vacant_since[idx] = week
+
+
+def step(world: World, pars: Params, online: float, asking: np.ndarray, week: int) -> dict:
+    """Run one week of occupier accounts and exits; returns counts of closures by kind."""
+    u, col, L = world.units, world.col, world.ledger
+    op, tp = pars.occupiers, pars.town_team
+    occ = u.category >= 0
+    cat = np.maximum(u.category, 0)
+    com = occ & COMMERCIAL[cat]
+    nonc = occ & ~COMMERCIAL[cat]
+    cash_before = float(u.cash.sum())
+    rates = np.where(occ, weekly_rates(u.rateable, u.category, pars.council), 0.0)
+    levy = np.where(com, u.rateable / 52.0 * tp.levy, 0.0) if tp.enabled else np.zeros(u.n)
+    fixed = np.where(occ, fixed_costs(u.category, u.floorspace, op.fixed_scale), 0.0)
+    u.rent_paid[:] = 0.0
+
+    # --- start-up subsidies, paid in unit order while the pools last (council first)
+    want = np.where(com, u.rent * u.subsidy, 0.0)
+    paid_sub = np.zeros(u.n)
+    pools = [col.pool_startup_council, col.pool_startup_tt]
+    used = [0.0, 0.0]
+    for j in np.flatnonzero(want > 0):
+        for p in range(2):
+            if pools[p] - used[p] >= want[j]:
+                used[p] += want[j]
+                paid_sub[j] = want[j]
+                break
+    col.used_startup_council, col.used_startup_tt = used
+    u.subsidy[(want > 0) & (paid_sub == 0)] = 0.0  # support ended: the occupier pays in full
+
+    # --- commercial accounts
+    revenue = np.where(com, u.revenue, 0.0)
+    gp = MARGIN[cat] * revenue
+    rent_own = np.where(com, u.rent - paid_sub, 0.0)
+    costs = rent_own + rates + levy + fixed
+    profit = np.where(com, gp - costs, 0.0)
+    u.cash += profit
+    L.cogs += float((revenue - gp).sum())
+    L.rent_occupiers += float(rent_own.sum())
+    L.rent_subsidy += float(paid_sub.sum())
+    L.rates_occupiers += float(rates[com].sum())
+    L.levy_paid += float(levy.sum())
+    L.fixed += float(fixed[com].sum())
+    u.rent_paid[com] = u.rent[com]
+    # rolling figures
+    m = op.margin_memory
+    full_costs = np.where(com, u.rent + rates + levy + fixed, 1.0)
+    ratio = np.where(com, (gp - full_costs) / np.maximum(full_costs, 1e-9), 0.0)
+    first = com & (u.rev_avg == 0.0)
+    u.margin = np.where(com, np.where(first, ratio, (1 - m) * u.margin + m * ratio), u.margin)
+    u.rev_avg = np.where(com, np.where(first, revenue, (1 - m) * u.rev_avg + m * revenue), 0.0)
+    # independents draw profit above the reserve cap
+    indep = com & ~u.chain
+    cap = op.reserve_cap_weeks * costs
+    draw = np.where(indep & (u.cash > cap), u.cash - cap, 0.0)
+    u.cash -= draw
+    L.drawings += float(draw.sum())
+
+    # --- non-commercial uses: sponsors pay; voluntary uses need volunteer hours
+    need = np.where(nonc, u.rent + rates + fixed, 0.0)
+    pools = [col.pool_sponsor_council, col.pool_sponsor_tt]
+    used = [0.0, 0.0]
+    hours_left = col.volunteer_supply
+    col.volunteer_used = 0.0
+    lost_sponsor = []
+    for j in np.flatnonzero(nonc):
+        p = 0 if u.sponsor[j] == SPONSOR["council"] else 1
+        ok = pools[p] - used[p] >= need[j]
+        if ok and u.category[j] == _VOLUNTARY:
+            ok = hours_left >= op.volunteer_hours_need
+            if ok:
+                hours_left -= op.volunteer_hours_need
+                col.volunteer_used += op.volunteer_hours_need
+        if ok:
+            used[p] += need[j]
+            L.rent_sponsors += float(u.rent[j])
+            L.rates_sponsors += float(rates[j])
+            L.fixed_sponsors += float(fixed[j])
+            u.rent_paid[j] = u.rent[j]
+        else:
+            lost_sponsor.append(j)
+    col.used_sponsor_council, col.used_sponsor_tt = used
+    col.commit_council, col.commit_tt = used
+
+    # --- exits
+    bust = indep & (u.cash < 0.0)
+    threshold = op.chain_threshold + op.chain_threshold_online * online
+    age = week - u.opened
+    chain_close = com & u.chain & (age >= op.min_age_weeks) & (u.margin < threshold)
+    lease_over = occ & (u.lease_end <= week) & ~bust & ~chain_close
+    lease_over[np.asarray(lost_sponsor, dtype=np.int64)] = False
+    renew = np.zeros(u.n, np.bool_)
+    new_rent = np.maximum(asking, np.where(u.owner_type == 0, u.rent, 0.0))  # upward-only
+    exp_cost = new_rent + rates + levy + fixed
+    exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / np.maximum(exp_cost, 1e-9)
+    renew_com = lease_over & com & np.where(u.chain, exp_ratio >= threshold, exp_ratio >= 0.0)
+    renew |= renew_com
+    renew |= lease_over & nonc  # sponsored uses renew while sponsored
+    leave_lease = lease_over & ~renew
+    for j in np.flatnonzero(renew):
+        if com[j]:
+            u.rent[j] = new_rent[j]
+            u.anchor[j] = max(u.anchor[j], new_rent[j]) if u.owner_type[j] == 0 else new_rent[j]
+            u.meanwhile[j] = False
+        length = op.lease_chain_weeks if u.chain[j] else op.lease_indep_weeks
+        u.lease_end[j] = week + (op.lease_meanwhile_weeks if nonc[j] else length)
+    out = {
+        "closures_independent": int(np.count_nonzero(bust | (leave_lease & com & ~u.chain))),
+        "closures_chain": int(np.count_nonzero(chain_close | (leave_lease & com & u.chain))),
+        "closures_noncommercial": int(len(lost_sponsor) + np.count_nonzero(leave_lease & nonc)),
+    }
+    gone = np.flatnonzero(bust | chain_close | leave_lease)
+    gone = np.union1d(gone, np.asarray(lost_sponsor, dtype=np.int64)).astype(np.int64)
+    vacate(world, gone, week, L)
+    L.occ_cash_change += float(u.cash.sum()) - cash_before
+    out["closures"] = int(gone.size)
+    out["closed_units"] = gone
+    return out

@@ -1,0 +1,67 @@
+"""Trips: each week every resident goes to the centre, the retail park, shops online or does
+none of these (MODEL.md, "Residents": "decide whether to go to the centre (vs retail park,
+online, nothing) by a logit on centre attractiveness, distance, the online-share trend times
+own propensity, and the pull of friends who went last week").
+
+Utilities (nothing = 0):
+
+* centre: ``common_centre - beta_dist ln(d_centre) + beta_friends f_i``, where ``common_centre``
+  holds the trip constant, ``beta_attract ln(A_t / A_0)`` (A: centre attractiveness, falling
+  with vacancy), public realm, events, marketing and any pandemic penalty, and ``f_i`` is the
+  strength-weighted share of i's ties who went to the centre last week;
+* park: ``common_park - beta_dist ln(d_park)``;
+* online: ``common_online + online_prop_i`` where ``common_online`` holds the constant and
+  ``online_beta logit(online share_t)`` (the ONS path, DATA.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.logit import pick_logit_nb, pick_logit_ref
+
+NONE, CENTRE, PARK, ONLINE = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def trips_nb(dist_km, park_km, online_prop, went, tie_id, tie_w, u, common_centre,
+             common_park, common_online, beta_dist, beta_friends, choice):
+    """Numba kernel: write each resident's trip choice (0..3) into ``choice``."""
+    R = dist_km.shape[0]
+    C = tie_id.shape[1]
+    v = np.zeros(4)
+    for i in range(R):
+        wsum = 0.0
+        went_w = 0.0
+        for c in range(C):
+            f = tie_id[i, c]
+            if f >= 0:
+                w = tie_w[i, c]
+                wsum += w
+                if went[f]:
+                    went_w += w
+        pull = went_w / wsum if wsum > 0.0 else 0.0
+        v[0] = 0.0
+        v[1] = common_centre - beta_dist * math.log(dist_km[i] + 0.1) + beta_friends * pull
+        v[2] = common_park - beta_dist * math.log(park_km[i] + 0.1)
+        v[3] = common_online + online_prop[i]
+        choice[i] = pick_logit_nb(v, u[i])
+
+
+def trips_ref(dist_km, park_km, online_prop, went, tie_id, tie_w, u, common_centre,
+              common_park, common_online, beta_dist, beta_friends, choice):
+    """Plain-Python reference of :func:`trips_nb` (same inputs and draws)."""
+    for i in range(len(dist_km)):
+        ws = [(int(f), float(w)) for f, w in zip(tie_id[i], tie_w[i], strict=True) if f >= 0]
+        wsum = sum(w for _, w in ws)
+        pull = sum(w for f, w in ws if went[f]) / wsum if wsum > 0 else 0.0
+        v = np.array([
+            0.0,
+            common_centre - beta_dist * math.log(dist_km[i] + 0.1) + beta_friends * pull,
+            common_park - beta_dist * math.log(park_km[i] + 0.1),
+            common_online + online_prop[i],
+        ])
+        choice[i] = pick_logit_ref(v, u[i])

@@ -1,0 +1,191 @@
+"""Visits and spending: centre visitors choose venues by a Huff-style multinomial logit and
+spend there (MODEL.md, "Residents": "Visitors choose 1..k venues by multinomial logit
+(Huff-style): category preference, log attractiveness, walking distance from the arrival
+point, friends present. Spend goes to commercial venues; community venues take no spend").
+
+For resident i of taste class c arriving from sector s, venue j has utility
+
+    V_ij = pref[c, cat_j] + indep[c] (1 - chain_j) + a ln(attract_j floorspace_j)
+           - walk_b ln(walk_m[s, j]) - blight vacant_neighbour_share_j
+           + beta_friend_venue n_ij
+
+where n_ij is the number of i's ties who visited j last week. The first five terms depend
+only on the group g = (s, c), so their exponentials ``w[g, j]`` and running sums are computed
+once a week; the friend term touches only the few venues i's friends visited, so each draw
+is exact and costs O(ties + log units). Each visitor makes ``K`` draws with replacement.
+Spend per visit is ``budget_i x spend_mult / K x spend_w[cat_j]`` (0 at non-commercial uses);
+what is not spent is kept.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.logit import search_cum_nb, search_cum_ref
+
+CENTRE, PARK, ONLINE = 1, 2, 3
+
+
+@njit(cache=True)
+def visits_nb(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w, beta_fv, u,
+              spend_mult, weight, venues, revenue, visits, out):
+    """Numba kernel. Writes ``venues`` (R, K), adds to ``revenue`` and ``visits`` (per unit) and
+    fills ``out`` = [budget, spend, kept, revenue, park, online] (GBP, weighted)."""
+    R, K = venues.shape
+    C = tie_id.shape[1]
+    fv = np.empty(C * K, np.int64)
+    fn = np.empty(C * K, np.float64)
+    for i in range(R):
+        for k in range(K):
+            venues[i, k] = -1
+        b = budget[i] * spend_mult
+        out[0] += weight * b
+        ch = choice[i]
+        if ch == PARK:
+            out[1] += weight * b
+            out[4] += weight * b
+            continue
+        if ch == ONLINE:
+            out[1] += weight * b
+            out[5] += weight * b
+            continue
+        if ch != CENTRE:
+            out[2] += weight * b
+            continue
+        g = group[i]
+        # friends' venues last week, with counts
+        m = 0
+        for c in range(C):
+            f = tie_id[i, c]
+            if f < 0:
+                continue
+            for kk in range(K):
+                j = venues_prev[f, kk]
+                if j < 0:
+                    continue
+                found = False
+                for q in range(m):
+                    if fv[q] == j:
+                        fn[q] += 1.0
+                        found = True
+                        break
+                if not found:
+                    fv[m] = j
+                    fn[m] = 1.0
+                    m += 1
+        extra = 0.0
+        for q in range(m):
+            fn[q] = w[g, fv[q]] * (math.exp(beta_fv * fn[q]) - 1.0)
+            extra += fn[q]
+        total = tot[g] + extra
+        spent = 0.0
+        for k in range(K):
+            if total <= 0.0:
+                break
+            target = u[i, k] * total
+            if target < tot[g]:
+                j = search_cum_nb(cum[g], target)
+            else:
+                target -= tot[g]
+                j = fv[m - 1] if m > 0 else -1
+                acc = 0.0
+                for q in range(m):
+                    acc += fn[q]
+                    if target < acc:
+                        j = fv[q]
+                        break
+            if j < 0:
+                continue
+            venues[i, k] = j
+            visits[j] += weight
+            s = b / K * spend_w[j]
+            revenue[j] += weight * s
+            spent += s
+        out[1] += weight * spent
+        out[3] += weight * spent
+        out[2] += weight * (b - spent)
+
+
+def visits_ref(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w, beta_fv, u,
+               spend_mult, weight, venues, revenue, visits, out):
+    """Plain-Python reference of :func:`visits_nb` (same inputs and draws)."""
+    R, K = venues.shape
+    venues[:] = -1
+    for i in range(R):
+        b = budget[i] * spend_mult
+        out[0] += weight * b
+        ch = choice[i]
+        if ch in (PARK, ONLINE):
+            out[1] += weight * b
+            out[4 if ch == PARK else 5] += weight * b
+            continue
+        if ch != CENTRE:
+            out[2] += weight * b
+            continue
+        g = group[i]
+        counts: dict[int, float] = {}
+        for f in tie_id[i]:
+            if f < 0:
+                continue
+            for j in venues_prev[f]:
+                if j >= 0:
+                    counts[int(j)] = counts.get(int(j), 0.0) + 1.0
+        order = list(counts)  # insertion order = first-seen order, as in the kernel
+        extras = [w[g, j] * (math.exp(beta_fv * counts[j]) - 1.0) for j in order]
+        extra = 0.0
+        for e in extras:
+            extra += e
+        total = tot[g] + extra
+        spent = 0.0
+        for k in range(K):
+            if total <= 0.0:
+                break
+            target = u[i, k] * total
+            if target < tot[g]:
+                j = search_cum_ref(cum[g], target)
+            else:
+                target -= tot[g]
+                j = order[-1] if order else -1
+                acc = 0.0
+                for q, e in enumerate(extras):
+                    acc += e
+                    if target < acc:
+                        j = order[q]
+                        break
+            if j < 0:
+                continue
+            venues[i, k] = j
+            visits[j] += weight
+            s = b / K * spend_w[j]
+            revenue[j] += weight * s
+            spent += s
+        out[1] += weight * spent
+        out[3] += weight * spent
+        out[2] += weight * (b - spent)
+
+
+def group_weights(pref, indep_taste, category, chain, log_attract, log_walk, blight_share,
+                  walk_b, blight, huff_a):
+    """Weekly cached choice weights per group g = sector * n_taste + taste class.
+
+    Returns ``(w, cum, tot)``: ``w[g, j]`` = exp(V_gj - shift) for occupied units, 0 for vacant
+    ones; ``cum`` its running sum along units; ``tot`` the row totals.
+    """
+    n_sec = log_walk.shape[0]
+    n_taste = pref.shape[0]
+    occ = category >= 0
+    cat = np.maximum(category, 0)
+    # (taste, unit) part and (sector, unit) part
+    vt = pref[:, cat] + indep_taste[:, None] * (~chain)[None, :]
+    vs = huff_a * log_attract[None, :] - walk_b * log_walk - blight * blight_share[None, :]
+    v = vs[:, None, :] + vt[None, :, :]  # (sector, taste, unit)
+    v = v.reshape(n_sec * n_taste, -1)
+    if v.shape[1]:
+        v = v - v[:, occ].max(axis=1, keepdims=True) if occ.any() else v
+    w = np.where(occ[None, :], np.exp(np.minimum(v, 50.0)), 0.0)
+    cum = np.cumsum(w, axis=1)
+    tot = cum[:, -1].copy() if w.shape[1] else np.zeros(w.shape[0])
+    return w, cum, tot
