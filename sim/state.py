@@ -31,6 +31,7 @@ N_INCOME = 3  # income bands: low, middle, high
 INCOME_SHARE = np.array([0.3, 0.45, 0.25])  # share of households per band (assumption)
 INCOME_BUDGET = np.array([0.6, 1.0, 1.6])  # budget multiplier per band (assumption)
 N_HEADS = 5  # Town Team budget heads
+DOOR_M = 100.0  # m from the arrival point (car park, bus stop) to the first door (assumption)
 HEADS = ("events", "meanwhile", "startup", "marketing", "public_realm")
 
 
@@ -87,7 +88,8 @@ class Units:
     owner_type: np.ndarray  # int8 (OWNER_TYPES)
     landlord: np.ndarray  # int32 landlord index
     retail_class: np.ndarray  # bool, planning use class is retail
-    loc: np.ndarray  # float64 location factor of market rent (main street premium)
+    loc: np.ndarray  # float64 location factor of market rent (the pitch)
+    quality: np.ndarray  # float64 utils, the occupier's own pull on visitors (unknown at entry)
     floorspace: np.ndarray  # float64 m2
 
     @property
@@ -112,6 +114,7 @@ class Collective:
     tt_members: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     market_index: float = 1.0  # market rent index (1 = initial)
     spend_ref: float = 1.0  # GBP/week centre spend per occupied m2 at week 0
+    demand_ref: float = 0.0  # GBP/week centre spend per m2 of all floorspace at week 0
     attract_ref: float = 1.0  # centre attractiveness at week 0
     rev_cat: np.ndarray = field(default_factory=lambda: np.zeros(N_CAT))  # GBP/m2/week EWMA
     rev_all: float = 0.0  # GBP/m2/week EWMA over commercial units
@@ -234,7 +237,17 @@ def init_world(town: Town, pars: Params, rng_res: np.random.Generator,
     cat = town.initial_use.astype(np.int8).copy()
     chain = town.initial_chain.astype(np.bool_) & (cat >= 0)
     chain &= CHAINABLE[np.maximum(cat, 0)]
-    loc = np.where(town.street == town.main_street, 1.25, 1.0)  # main-street premium (assumption)
+    # pitch: market rent follows the footfall potential of the unit's position (the walking
+    # term of the venue choice, averaged over the arrival points weighted by residents)
+    cx, cy = town.centre
+    ux, uy = town.x - cx, town.y - cy
+    ang = (np.arange(n_sec) + 0.5) / n_sec * 2.0 * np.pi
+    proj = np.cos(ang)[:, None] * ux[None, :] + np.sin(ang)[:, None] * uy[None, :]
+    arrival = np.argmax(proj, axis=1).astype(np.int32) if n else np.zeros(n_sec, np.int32)
+    walk_from = (town.walk_distance()[arrival] + DOOR_M) if n else np.zeros((n_sec, 0))
+    share = np.bincount(sector, minlength=n_sec) / max(R, 1)
+    pitch = (share[:, None] * walk_from ** (-rp.walk_b)).sum(axis=0) if n else np.zeros(0)
+    loc = np.clip(pitch / pitch.mean(), 0.3, 3.0) if n and pitch.mean() > 0 else np.ones(n)
     floor = town.floorspace.astype(np.float64)
     base = lp.base_rent * floor * loc  # GBP/week market rent at index 1
     # initial contract rents spread around market (leases signed at different times)
@@ -262,18 +275,12 @@ def init_world(town: Town, pars: Params, rng_res: np.random.Generator,
         owner_type=town.owner_type.astype(np.int8).copy(),
         landlord=town.landlord.astype(np.int32).copy(),
         retail_class=RETAIL_USE[safe_cat] | ~occ, loc=loc, floorspace=floor,
+        quality=np.where(occ, op.quality_sd * rng_occ.standard_normal(n), 0.0),
     )
     # a community landlord slot exists from the start (owns nothing until an asset transfer)
     n_landlords = int(town.landlord.max()) + 2 if n else 1
     community_ll = n_landlords - 1
     units.landlord[units.owner_type == OWNER["community"]] = community_ll
-    # --- arrival points: for each sector, the unit farthest out in that direction
-    ux, uy = town.x - cx, town.y - cy
-    ang = (np.arange(n_sec) + 0.5) / n_sec * 2.0 * np.pi
-    proj = np.cos(ang)[:, None] * ux[None, :] + np.sin(ang)[:, None] * uy[None, :]
-    arrival = np.argmax(proj, axis=1).astype(np.int32) if n else np.zeros(n_sec, np.int32)
-    walk = town.walk_distance()
-    walk_from = (walk[arrival] + 20.0) if n else np.zeros((n_sec, 0))  # +20 m to the door
     col = Collective()
     col.rev_cat = np.zeros(N_CAT)
     world = World(

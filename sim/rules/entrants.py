@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scipy.special import ndtri
+
 from sim.categories import CAT, CHAINABLE, COMMERCIAL, MARGIN, N_CAT, RETAIL_USE, SPONSOR
 from sim.params import Params
 from sim.state import World, fixed_costs, weekly_rates
@@ -43,7 +45,7 @@ STARTUP_COST = 2500.0  # GBP of weekly support pool per supported start-up appli
 N_LOOK = 3  # vacant units an applicant considers
 
 _KEYS = ("unit", "category", "chain", "meanwhile", "brokered", "sponsor", "subsidy", "rent",
-         "cash")
+         "cash", "quality")
 
 
 def _empty_apps() -> dict[str, list]:
@@ -137,12 +139,13 @@ def applicants(world: World, pars: Params, ask: np.ndarray, spend_mult: float,
             cash = 0.0
             if COMMERCIAL[c] and not chain:
                 cash = pars.occupiers.reserve_weeks * float(cost[k]) * (0.5 + d[7])
+            quality = pars.occupiers.quality_sd * float(ndtri(min(max(d[4], 1e-12), 1 - 1e-12)))
             for key, val in zip(_KEYS, (j, c, chain, meanwhile, brokered, sponsor, subsidy,
-                                        float(rent[k]), cash), strict=True):
+                                        float(rent[k]), cash, quality), strict=True):
                 apps[key].append(val)
     dtypes = {"unit": np.int64, "category": np.int64, "chain": np.bool_, "meanwhile": np.bool_,
               "brokered": np.bool_, "sponsor": np.int64, "subsidy": np.float64,
-              "rent": np.float64, "cash": np.float64}
+              "rent": np.float64, "cash": np.float64, "quality": np.float64}
     return {k: np.asarray(v, dtype=dtypes[k]) for k, v in apps.items()}
 
 

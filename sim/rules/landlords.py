@@ -1,9 +1,9 @@
 """Landlords: the market rent, asking rents of vacant units, empty-property rates, letting
 decisions, meanwhile uses and community asset transfer (MODEL.md, "Landlords").
 
-* Market rent index: follows the centre's trading (commercial revenue per occupied m2
-  relative to week 0, to the power ``rent_elasticity``) with adjustment speed
-  ``rent_adjust`` per week. A unit's market rent = base rent x floorspace x location x index.
+* Market rent index: follows the demand for space (centre revenue per m2 of all floorspace,
+  occupied or not, relative to week 0, to the power ``rent_elasticity``) with adjustment
+  speed ``rent_adjust`` per week; so vacancy lowers market rents. A unit's market rent = base rent x floorspace x location x index.
 * Asking rent of a vacant unit, by owner kind:
   institutional: ``max(rent_floor x valuation anchor, market)`` (sticky: valued on
   comparables and upward-only reviews, so it will hold a unit empty rather than cut);
@@ -37,12 +37,10 @@ INST, LOCAL, COUNCIL, COMMUNITY = (OWNER[k] for k in OWNER)
 def update_market(world: World, pars: Params) -> None:
     """Move the market rent index toward the trading signal."""
     u, col, lp = world.units, world.col, pars.landlords
-    com = (u.category >= 0) & COMMERCIAL[np.maximum(u.category, 0)]
-    area = float(u.floorspace[com].sum())
-    if area <= 0 or col.spend_ref <= 0:
-        signal = 0.0
-    else:
-        signal = (float(u.revenue[com].sum()) / area / col.spend_ref) ** lp.rent_elasticity
+    demand = float(u.revenue.sum()) / max(float(u.floorspace.sum()), 1e-9)
+    if col.demand_ref <= 0:
+        col.demand_ref = demand if demand > 0 else 1.0
+    signal = (demand / col.demand_ref) ** lp.rent_elasticity
     col.market_index += lp.rent_adjust * (signal - col.market_index)
 
 
@@ -104,7 +102,7 @@ def let_units(world: World, pars: Params, apps: dict[str, np.ndarray], ask: np.n
     """Landlords choose among this week's applications and let units.
 
     ``apps`` holds equal-length arrays: unit, category, chain, meanwhile, brokered, sponsor,
-    subsidy, rent (offered, GBP/week), cash (the entrant's starting reserve, GBP).
+    subsidy, rent (offered, GBP/week), cash (the entrant's starting reserve, GBP), quality.
     Returns counts of openings by kind and the indices of let units.
     """
     u, lp, cp, op = world.units, pars.landlords, pars.council, pars.occupiers
@@ -165,6 +163,7 @@ def let_units(world: World, pars: Params, apps: dict[str, np.ndarray], ask: np.n
         u.margin[j] = 0.0
         u.rev_avg[j] = 0.0
         u.cash[j] = float(apps["cash"][a])
+        u.quality[j] = float(apps["quality"][a])
         world.ledger.entry_cash += u.cash[j]
         world.ledger.occ_cash_change += u.cash[j]
         u.retail_class[j] = bool(RETAIL_USE[c])  # the use class follows the permitted use

@@ -6,7 +6,8 @@ For every occupied unit, each week:
 * commercial occupiers: gross profit = margin x revenue (the rest is cost of goods); they pay
   rent (less any start-up subsidy, paid by the support pool while it lasts), business rates
   net of reliefs, the Town Team levy and fixed costs from their cash reserve. Independents
-  draw out profit above a reserve cap and exit when the reserve is exhausted (cash < 0).
+  draw out profit above a reserve cap and exit when the reserve is exhausted (cash < 0), or
+  for personal reasons (retirement, moving on) with probability ``exit_hazard`` a year.
   Chains keep a branch account (head office stands behind it, so it may go negative) and
   close a branch whose rolling profit/costs falls below a portfolio threshold that rises with
   the online share, once the branch is past its review age.
@@ -49,11 +50,16 @@ def vacate(world: World, idx: np.ndarray, week: int, ledger: Ledger) -> None:
     u.subsidy[idx] = 0.0
     u.margin[idx] = 0.0
     u.rev_avg[idx] = 0.0
+    u.quality[idx] = 0.0
     u.vacant_since[idx] = week
 
 
-def step(world: World, pars: Params, online: float, asking: np.ndarray, week: int) -> dict:
-    """Run one week of occupier accounts and exits; returns counts of closures by kind."""
+def step(world: World, pars: Params, online: float, asking: np.ndarray, week: int,
+         draws: np.ndarray) -> dict:
+    """Run one week of occupier accounts and exits; returns counts of closures by kind.
+
+    ``draws``: one uniform draw per unit (named stream ``occupiers``) for personal exits.
+    """
     u, col, L = world.units, world.col, world.ledger
     op, tp = pars.occupiers, pars.town_team
     occ = u.category >= 0
@@ -135,9 +141,9 @@ def step(world: World, pars: Params, online: float, asking: np.ndarray, week: in
     col.commit_council, col.commit_tt = used
 
     # --- exits
-    bust = indep & (u.cash < 0.0)
+    bust = indep & ((u.cash < 0.0) | (draws < op.exit_hazard / 52.0))
     threshold = op.chain_threshold + op.chain_threshold_online * online
-    age = week - u.opened
+    age = week - np.maximum(u.opened, 0)  # initial branches are reviewed on this run's data
     chain_close = com & u.chain & (age >= op.min_age_weeks) & (u.margin < threshold)
     lease_over = occ & (u.lease_end <= week) & ~bust & ~chain_close
     lease_over[np.asarray(lost_sponsor, dtype=np.int64)] = False

@@ -65,3 +65,19 @@ def trips_ref(dist_km, park_km, online_prop, went, tie_id, tie_w, u, common_cent
             common_online + online_prop[i],
         ])
         choice[i] = pick_logit_ref(v, u[i])
+
+
+def common_utilities(pars, online: float, penalty: float, boost: float, attract_ratio: float,
+                     pr_gain: float, events: float, marketing: float) -> tuple[float, float, float]:
+    """Parts of the centre, park and online utilities shared by every resident this week.
+
+    ``attract_ratio`` is A_t / A_0 (centre attractiveness against week 0), ``events`` the event
+    intensity (saturating at 1), ``online`` the driver's online share of retail spend.
+    """
+    rp = pars.residents
+    s = min(max(online, 1e-4), 1 - 1e-4)
+    centre = (rp.trip_const + rp.beta_attract * math.log(max(attract_ratio, 1e-6)) + pr_gain
+              + pars.council.event_boost * min(events, 1.0) + marketing - penalty)
+    park = rp.park_const - penalty
+    online_u = rp.online_const + rp.online_beta * math.log(s / (1 - s)) + boost
+    return centre, park, online_u

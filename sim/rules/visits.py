@@ -6,10 +6,11 @@ point, friends present. Spend goes to commercial venues; community venues take n
 For resident i of taste class c arriving from sector s, venue j has utility
 
     V_ij = pref[c, cat_j] + indep[c] (1 - chain_j) + a ln(attract_j floorspace_j)
-           - walk_b ln(walk_m[s, j]) - blight vacant_neighbour_share_j
-           + beta_friend_venue n_ij
+           - walk_b ln(walk_m[s, j]) - blight vacant_neighbour_share_j + quality_j
+           + beta_friend_venue ln(1 + n_ij)
 
-where n_ij is the number of i's ties who visited j last week. The first five terms depend
+where n_ij is the number of i's ties' visits to j last week (the log keeps a venue's pull
+from growing without bound with the number of friends who were there). The first five terms depend
 only on the group g = (s, c), so their exponentials ``w[g, j]`` and running sums are computed
 once a week; the friend term touches only the few venues i's friends visited, so each draw
 is exact and costs O(ties + log units). Each visitor makes ``K`` draws with replacement.
@@ -78,7 +79,7 @@ def visits_nb(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w, 
                     m += 1
         extra = 0.0
         for q in range(m):
-            fn[q] = w[g, fv[q]] * (math.exp(beta_fv * fn[q]) - 1.0)
+            fn[q] = w[g, fv[q]] * (math.exp(beta_fv * math.log1p(fn[q])) - 1.0)
             extra += fn[q]
         total = tot[g] + extra
         spent = 0.0
@@ -134,7 +135,7 @@ def visits_ref(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w,
                 if j >= 0:
                     counts[int(j)] = counts.get(int(j), 0.0) + 1.0
         order = list(counts)  # insertion order = first-seen order, as in the kernel
-        extras = [w[g, j] * (math.exp(beta_fv * counts[j]) - 1.0) for j in order]
+        extras = [w[g, j] * (math.exp(beta_fv * math.log1p(counts[j])) - 1.0) for j in order]
         extra = 0.0
         for e in extras:
             extra += e
@@ -168,7 +169,7 @@ def visits_ref(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w,
 
 
 def group_weights(pref, indep_taste, category, chain, log_attract, log_walk, blight_share,
-                  walk_b, blight, huff_a):
+                  walk_b, blight, huff_a, quality):
     """Weekly cached choice weights per group g = sector * n_taste + taste class.
 
     Returns ``(w, cum, tot)``: ``w[g, j]`` = exp(V_gj - shift) for occupied units, 0 for vacant
@@ -180,7 +181,8 @@ def group_weights(pref, indep_taste, category, chain, log_attract, log_walk, bli
     cat = np.maximum(category, 0)
     # (taste, unit) part and (sector, unit) part
     vt = pref[:, cat] + indep_taste[:, None] * (~chain)[None, :]
-    vs = huff_a * log_attract[None, :] - walk_b * log_walk - blight * blight_share[None, :]
+    vs = (huff_a * log_attract[None, :] - walk_b * log_walk - blight * blight_share[None, :]
+          + quality[None, :])
     v = vs[:, None, :] + vt[None, :, :]  # (sector, taste, unit)
     v = v.reshape(n_sec * n_taste, -1)
     if v.shape[1]:

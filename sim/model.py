@@ -1,0 +1,433 @@
+"""TownModel: the town-centre model as a ``mesa.Model``; the only copy of the step order.
+
+One step is one week (MODEL.md, "Time and space"). A step runs, in this order:
+
+1. **drivers**: this week's online share, spend multiplier, trip penalty, online boost and
+   chain expansion (:mod:`sim.rules.drivers`);
+2. **council, Town Team (start)**: quarterly Town Team allocation; lever spending commits;
+   pools for sponsorship and start-up support open; public realm, events, marketing and
+   brokerage take effect (:mod:`sim.rules.council`, :mod:`sim.rules.town_team`);
+3. **trips**: every resident chooses centre, retail park, online or nothing
+   (:mod:`sim.rules.trips`);
+4. **visits and spending**: centre visitors choose venues (Huff logit) and spend
+   (:mod:`sim.rules.visits`);
+5. **ties**: decay, then co-presence meetings at venues (:mod:`sim.rules.ties`);
+6. **engagement**: participation, engagement update, volunteer hours
+   (:mod:`sim.rules.engagement`);
+7. **market signals**: rolling revenue per m2 and the market rent index;
+8. **occupiers**: weekly accounts, sponsorship, exits, branch closures, lease ends
+   (:mod:`sim.rules.occupiers`);
+9. **landlords**: rent collection, asking rents, community asset transfer
+   (:mod:`sim.rules.landlords`);
+10. **entrants and letting**: applications, landlords' choices, new occupiers
+    (:mod:`sim.rules.entrants`, :mod:`sim.rules.landlords`);
+11. **accounts**: empty-property rates, council and Town Team books; stock-flow identities;
+12. **measure**: outcomes (:mod:`sim.metrics`) into Mesa's DataCollector.
+
+Levers of the scenario apply from week ``burn_in_weeks``; before that every lever is at its
+default (the market setting), so all scenarios share the same burn-in.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim import metrics
+from sim.agents import Council, Landlord, Occupier, TownTeam
+from sim.categories import (
+    CAT,
+    COMMERCIAL,
+    MEET,
+    N_SHOP_TYPES,
+    NEF_TYPES,
+    SHOP_TYPE,
+    SPEND_W,
+)
+from sim.params import Params
+from sim.rules import (
+    council,
+    drivers,
+    engagement,
+    entrants,
+    landlords,
+    occupiers,
+    ties,
+    town_team,
+    trips,
+    visits,
+)
+from sim.scenarios import Drivers, InputError, Scenario, check_value, load_drivers, load_scenario
+from sim.state import World, centre_attractiveness, init_world
+from sim.streams import fresh_seed, stream
+from sim.town import Town, resolve_town
+
+THIRD_PLACES = np.zeros(len(MEET), np.bool_)
+for _c in ("food_drink", "market", "community", "learning", "voluntary"):
+    THIRD_PLACES[CAT[_c]] = True
+
+#: Outcomes collected every step (model-level reporters of the DataCollector), in order.
+OUTCOMES: tuple[str, ...] = (
+    "week", "year", "policy",
+    # vacancy
+    "vacancy_rate", "long_term_vacancy_rate", "mean_vacancy_spell", "vacancy_morans_i",
+    "occupied", "vacant", "meanwhile_units", "noncommercial_units",
+    # diversity
+    "richness", "shannon", "simpson", "evenness", "independent_share", "clone_town_index",
+    "clone_town_index_survey", "template_distance",
+    # social capital
+    "mean_ties", "mean_tie_strength", "isolated_share", "bridging_share", "clustering",
+    "mean_engagement", "participation", "volunteer_hours",
+    # economy
+    "footfall", "visits", "centre_share", "park_share", "online_share", "online_driver",
+    "spend", "revenue", "openings", "openings_chain", "openings_independent",
+    "openings_noncommercial", "closures", "closures_chain", "closures_independent",
+    "closures_noncommercial", "mean_rent", "market_rent_index", "landlord_income",
+    "rates_income", "council_net", "council_balance", "town_team_fund", "town_team_spend",
+    # access
+    "grocery_access", "health_access",
+    # bookkeeping
+    "identity_residual",
+)
+
+
+def _split_overrides(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for key, val in kwargs.items():
+        if "__" not in key:
+            raise InputError(f"TownModel: unknown argument '{key}' (parameters are group__name)")
+        g, n = key.split("__", 1)
+        out.setdefault(g, {})[n] = check_value("TownModel", g, n, val)
+    return out
+
+
+class TownModel(mesa.Model):
+    """Agent-based model of a town centre under a governance scenario.
+
+    Args:
+        scenario: bundled scenario name, path to a scenario TOML, a :class:`Scenario`, or None
+            (parameter defaults: the consumer-led market).
+        drivers: bundled drivers name, path, :class:`Drivers`, or None (the ONS baseline).
+        town: a :class:`Town`, a town CSV path, a layout name (``linear``, ``cross``,
+            ``grid``), or None (the bundled example town).
+        residents: simulated residents (overrides ``run.residents``).
+        years: years after burn-in (overrides ``run.years``).
+        rng: the run seed (int). None draws a fresh seed, recorded as ``self.run_seed``.
+        overrides: ``{group: {name: value}}`` applied after the scenario.
+        **params: single parameters as ``group__name=value`` (for ``mesa.batch_run``).
+    """
+
+    def __init__(
+        self,
+        scenario: str | Path | Scenario | None = None,
+        drivers: str | Path | Drivers | None = None,
+        town: Town | str | Path | None = None,
+        residents: int | None = None,
+        years: float | None = None,
+        rng: int | None = None,
+        overrides: dict[str, dict[str, Any]] | None = None,
+        **params: Any,
+    ) -> None:
+        if rng is None:
+            rng = fresh_seed()
+        self.run_seed = int(rng)
+        super().__init__(rng=self.run_seed)
+        self.scenario = load_scenario(scenario)
+        self.drivers = load_drivers(drivers)
+        self.town = town if isinstance(town, Town) else resolve_town(town)
+        run_over: dict[str, Any] = {}
+        if residents is not None:
+            run_over["residents"] = check_value("TownModel", "run", "residents", residents)
+        if years is not None:
+            run_over["years"] = check_value("TownModel", "run", "years", years)
+        pars = Params().replace(self.scenario.overrides)
+        if overrides:
+            pars = pars.replace({g: {k: check_value("TownModel", g, k, v) for k, v in t.items()}
+                                 for g, t in overrides.items()})
+        extra = _split_overrides(params)
+        extra.setdefault("run", {}).update(run_over)
+        self.pars: Params = pars.replace(extra)
+        self.pars_burn_in: Params = self.pars.levers()
+        rp = self.pars.run
+        self.burn_in = int(rp.burn_in_weeks)
+        self.n_weeks = self.burn_in + max(1, int(round(rp.years * 52)))
+        self.driver_table = self.drivers.weekly(self.n_weeks)
+        self.world: World = init_world(
+            self.town, self.pars, stream(self.run_seed, "init_residents"),
+            stream(self.run_seed, "init_occupiers"))
+        self.week = 0
+        self.counts: dict[str, Any] = {}
+        self.last_identities: dict[str, float] = {}
+        self._footfall_fast = self._footfall_slow = 0.0
+        self._log_walk = np.log(np.maximum(self.world.walk_from, 1.0))
+        u = self.world.units
+        self._log_attract_base = np.log(np.maximum(u.floorspace, 1e-9))
+        # Mesa agents: views over the arrays
+        self.occupier_agents: dict[int, Occupier] = {}
+        for j in np.flatnonzero(u.category >= 0):
+            self.occupier_agents[int(j)] = Occupier(self, int(j))
+        for i in range(self.world.n_landlords):
+            Landlord(self, i)
+        self.council_agent = Council(self)
+        self.town_team_agent = TownTeam(self) if self.pars.town_team.enabled else None
+        self.outcomes: dict[str, float] = {}
+        self._measure(empty_week=True)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m.outcomes[k]) for k in OUTCOMES})
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ helpers
+    def pars_at(self, week: int) -> Params:
+        """Parameters in force in ``week`` (default levers during burn-in)."""
+        return self.pars_burn_in if week < self.burn_in else self.pars
+
+    @property
+    def finished(self) -> bool:
+        return self.week >= self.n_weeks
+
+    def params_used(self) -> dict[str, dict[str, Any]]:
+        """Every parameter value of this run (for the run summary)."""
+        return self.pars.to_dict()
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """Advance one week (see the module docstring for the order of rules)."""
+        w, week, seed = self.world, self.week, self.run_seed
+        pars = self.pars_at(week)
+        res, u, col, L = w.res, w.units, w.col, w.ledger
+        L.reset()
+        # 1 drivers
+        d = drivers.this_week(self.driver_table, week)
+        # 2 council and Town Team
+        tt_on = pars.town_team.enabled
+        if tt_on and ((week - self.burn_in) % 13 == 0 or col.tt_alloc.sum() == 0):
+            town_team.allocate(w, pars, self.outcomes.get("vacancy_rate", 0.0))
+        spent_c = council.start_week(w, pars)
+        spent_tt = town_team.start_week(w, pars)
+        # 3 trips
+        R = res.n
+        K = res.venues.shape[1]
+        attract = centre_attractiveness(u, pars.residents.huff_a) / col.attract_ref
+        cu_c, cu_p, cu_o = trips.common_utilities(
+            pars, d["online"], d["trip_penalty"], d["online_boost"], attract,
+            council.public_realm_gain(w, pars), col.event_intensity, col.marketing)
+        draws = stream(seed, "trips", week).random(R)
+        trips.trips_nb(res.dist_km, res.park_km, res.online_prop, res.went, res.tie_id,
+                       res.tie_w, draws, cu_c, cu_p, cu_o, pars.residents.beta_dist,
+                       pars.residents.beta_friends, res.choice)
+        # 4 visits and spending
+        rp = pars.residents
+        blight = self._vacant_neighbour_share()
+        log_attract = np.log(np.maximum(
+            np.where(u.category >= 0, 1.0, 0.0) * self._attract_per_m2(), 1e-12)) + \
+            self._log_attract_base
+        gw, cum, tot = visits.group_weights(
+            w.pref, w.indep_taste, u.category, u.chain, log_attract, self._log_walk, blight,
+            rp.walk_b, rp.blight, rp.huff_a, u.quality)
+        res.venues_prev, res.venues = res.venues, res.venues_prev
+        u.revenue[:] = 0.0
+        u.visits[:] = 0.0
+        out = np.zeros(6)
+        group = res.sector * w.pref.shape[0] + res.taste
+        spend_w = np.where(u.category >= 0, SPEND_W[np.maximum(u.category, 0)], 0.0)
+        vdraw = stream(seed, "visits", week).random((R, K))
+        visits.visits_nb(res.choice, group, res.budget, res.venues_prev, res.tie_id, gw, cum,
+                         tot, spend_w, rp.beta_friend_venue, vdraw, d["spend_mult"], w.weight,
+                         res.venues, u.revenue, u.visits, out)
+        L.budget, L.spend, L.kept, L.revenue, L.park, L.online = (float(x) for x in out)
+        res.went[:] = res.choice == trips.CENTRE
+        # 5 ties
+        tp = pars.ties
+        cat = np.maximum(u.category, 0)
+        meet = MEET[cat] * tp.meet_scale * np.where(THIRD_PLACES[cat], tp.third_place_meet, 1.0)
+        meet = np.where(u.category >= 0, np.minimum(meet, 1.0), 0.0)
+        g = stream(seed, "ties", week)
+        u_meet, u_partner = g.random((R, K)), g.random((R, K))
+        self.counts["meetings"], self.counts["new_ties"] = ties.ties_nb(
+            res.venues, u.n, meet, u_meet, u_partner, res.tie_id, res.tie_w, tp.decay,
+            tp.drop_below, tp.new_strength, tp.strengthen)
+        # 6 engagement
+        ep = pars.engagement
+        u_consult = stream(seed, "engagement", week).random(R)
+        nonc = (u.category >= 0) & ~COMMERCIAL[cat]
+        res.participated[:] = engagement.participation(res.venues, nonc, u_consult,
+                                                       council.consult_rate(pars))
+        engagement.engagement_nb(res.engagement, res.tie_w, res.participated, ep.rise_ties,
+                                 ep.rise_participation, ep.decay)
+        col.volunteer_supply = engagement.volunteer_supply(
+            res.engagement, ep.volunteer_threshold, ep.volunteer_hours, w.weight)
+        # 7 market signals
+        if week == 0:
+            self._init_signals()
+        entrants.update_signals(w, pars.occupiers.margin_memory)
+        landlords.update_market(w, pars)
+        ask = landlords.asking_rents(w, pars, week)
+        # 8 occupiers
+        occ = occupiers.step(w, pars, d["online"], ask, week,
+                             stream(seed, "occupiers", week).random(u.n))
+        # 9 landlords
+        landlords.collect_rent(w)
+        ask = landlords.asking_rents(w, pars, week)
+        g_ll = stream(seed, "landlords", week)
+        transfers = landlords.asset_transfer(w, pars, week, g_ll)
+        # 10 entrants and letting
+        apps = entrants.applicants(w, pars, ask, d["spend_mult"], d["chain_expansion"], week,
+                                   stream(seed, "entrants", week))
+        let = landlords.let_units(w, pars, apps, ask, week, g_ll)
+        # 11 accounts
+        L.rates_empty += float(landlords.empty_rates(w, pars, week).sum())
+        council.end_week(w, pars, spent_c)
+        town_team.end_week(w, pars, spent_tt, spent_c.get("town_team_grant", 0.0))
+        self.last_identities = L.identities()
+        self.counts.update({k: v for k, v in occ.items() if not k.endswith("_units")})
+        self.counts.update({k: v for k, v in let.items() if not k.endswith("_units")})
+        self.counts["asset_transfers"] = transfers
+        self._sync_agents(occ["closed_units"], let["opened_units"], pars)
+        # 12 measure
+        self.week += 1
+        self._measure()
+        self.datacollector.collect(self)
+        if self.finished:
+            self.running = False
+
+    # ------------------------------------------------------------------ internals
+    def _attract_per_m2(self) -> np.ndarray:
+        from sim.categories import ATTRACT
+
+        return ATTRACT[np.maximum(self.world.units.category, 0)]
+
+    def _vacant_neighbour_share(self) -> np.ndarray:
+        w = self.world
+        vac = (w.units.category < 0).astype(np.float64)
+        deg = np.diff(w.neigh_indptr)
+        sums = np.add.reduceat(np.append(vac[w.neigh_indices], 0.0), w.neigh_indptr[:-1]) \
+            if w.neigh_indices.size else np.zeros(w.units.n)
+        sums = np.where(deg > 0, sums, 0.0)
+        return np.divide(sums, deg, out=np.zeros(w.units.n), where=deg > 0)
+
+    def _init_signals(self) -> None:
+        w = self.world
+        u = w.units
+        com = (u.category >= 0) & COMMERCIAL[np.maximum(u.category, 0)]
+        area = float(u.floorspace[com].sum())
+        now = float(u.revenue[com].sum()) / area if area > 0 else 0.0
+        w.col.spend_ref = now if now > 0 else 1.0
+        w.col.rev_all = now
+        entrants.update_signals(w, 1.0)
+
+    def _sync_agents(self, closed: np.ndarray, opened: np.ndarray, pars: Params) -> None:
+        for j in closed:
+            a = self.occupier_agents.pop(int(j), None)
+            if a is not None:
+                a.remove()
+        for j in opened:
+            self.occupier_agents[int(j)] = Occupier(self, int(j))
+        if pars.town_team.enabled and self.town_team_agent is None:
+            self.town_team_agent = TownTeam(self)
+
+    def _measure(self, empty_week: bool = False) -> None:
+        w, week = self.world, self.week
+        u, res, col, L = w.units, w.res, w.col, w.ledger
+        o = self.outcomes
+        o["week"] = float(week)
+        o["year"] = float(self.drivers.start_year + week / 52.0)
+        o["policy"] = float(week > self.burn_in)
+        n = u.n
+        occ = u.category >= 0
+        o["vacancy_rate"] = metrics.vacancy_rate(u.category)
+        o["long_term_vacancy_rate"] = metrics.long_term_vacancy_rate(u.category, u.vacant_since,
+                                                                     week)
+        o["mean_vacancy_spell"] = metrics.mean_vacancy_spell(u.category, u.vacant_since, week)
+        o["vacancy_morans_i"] = metrics.morans_i((~occ).astype(np.float64),
+                                                 (w.neigh_indptr, w.neigh_indices))
+        o["occupied"] = float(occ.sum())
+        o["vacant"] = float(n - occ.sum())
+        o["meanwhile_units"] = float((occ & u.meanwhile).sum())
+        cat = np.maximum(u.category, 0)
+        o["noncommercial_units"] = float((occ & ~COMMERCIAL[cat]).sum())
+        counts = metrics.category_counts(u.category)
+        o["richness"] = float(metrics.richness(counts))
+        o["shannon"] = metrics.shannon(counts)
+        o["simpson"] = metrics.simpson(counts)
+        o["evenness"] = metrics.evenness(counts)
+        shop = occ & SHOP_TYPE[cat]
+        n_chain, n_ind = int((shop & u.chain).sum()), int((shop & ~u.chain).sum())
+        o["independent_share"] = n_ind / (n_ind + n_chain) if n_ind + n_chain else 0.0
+        types = int(np.unique(u.category[shop]).size) * NEF_TYPES / N_SHOP_TYPES
+        o["clone_town_index"] = metrics.clone_town_index(types, n_ind, n_chain)
+        first = w.town.main_street_order()
+        first = first[shop[first]][:50]  # the first 50 shops along the main street (NEF survey)
+        fc = int(u.chain[first].sum())
+        ft = int(np.unique(u.category[first]).size) * NEF_TYPES / N_SHOP_TYPES
+        o["clone_town_index_survey"] = metrics.clone_town_index(ft, first.size - fc, fc)
+        o["template_distance"] = metrics.template_distance(counts)
+        sample = self._metric_sample(week)
+        ts = metrics.tie_summary(res.tie_id, res.tie_w, res.zone, sample)
+        o["mean_ties"] = ts["mean_ties"]
+        o["mean_tie_strength"] = ts["mean_tie_strength"]
+        o["isolated_share"] = ts["isolated_share"]
+        o["bridging_share"] = ts["bridging_share"]
+        o["clustering"] = ts["clustering"]
+        o["mean_engagement"] = float(res.engagement.mean()) if res.n else 0.0
+        o["participation"] = float(res.participated.mean()) if res.n else 0.0
+        o["volunteer_hours"] = col.volunteer_supply
+        footfall = float((res.choice == trips.CENTRE).sum()) * w.weight
+        o["footfall"] = 0.0 if empty_week else footfall
+        o["visits"] = float(u.visits.sum())
+        c, p, on = metrics.spend_shares(L.revenue, L.park, L.online)
+        o["centre_share"], o["park_share"], o["online_share"] = c, p, on
+        o["online_driver"] = float(self.driver_table["online"][min(max(week - 1, 0),
+                                                                   self.n_weeks - 1)])
+        o["spend"] = L.spend
+        o["revenue"] = L.revenue
+        for k in ("openings", "openings_chain", "openings_independent", "openings_noncommercial",
+                  "closures", "closures_chain", "closures_independent", "closures_noncommercial"):
+            o[k] = float(self.counts.get(k, 0))
+        area = float(u.floorspace[occ].sum())
+        o["mean_rent"] = float(u.rent[occ].sum()) * 52.0 / area if area > 0 else 0.0  # GBP/m2/yr
+        o["market_rent_index"] = col.market_index
+        o["landlord_income"] = L.landlord_income
+        o["rates_income"] = L.council_rates
+        o["council_net"] = L.council_income - L.council_spend
+        o["council_balance"] = col.council_balance
+        o["town_team_fund"] = col.tt_balance
+        o["town_team_spend"] = L.tt_spend
+        wts = np.ones(res.n)
+        for key, c_ in (("grocery_access", CAT["convenience"]), ("health_access", CAT["health"])):
+            o[key] = metrics.access_share(res.x, res.y, wts, w.town.x, w.town.y,
+                                          u.category == c_, self.pars.residents.walk_m)
+        col.access_grocery, col.access_health = o["grocery_access"], o["health_access"]
+        col.isolated = o["isolated_share"]
+        if not empty_week:
+            a = 0.1
+            self._footfall_fast = footfall if week == 1 else (1 - a) * self._footfall_fast + a * footfall  # noqa: E501
+            self._footfall_slow = footfall if week == 1 else (1 - a / 5) * self._footfall_slow + a / 5 * footfall  # noqa: E501
+            col.footfall_trend = (self._footfall_fast - self._footfall_slow) / max(
+                self._footfall_slow, 1e-9)
+        o["identity_residual"] = L.max_residual() if not empty_week else 0.0
+        if not np.isfinite(list(o.values())).all():  # pragma: no cover - a bug, never an input
+            bad = [k for k, v in o.items() if not math.isfinite(v)]
+            raise FloatingPointError(f"non-finite outcomes in week {week}: {bad}")
+
+    def _metric_sample(self, week: int) -> np.ndarray:
+        R = self.world.res.n
+        k = min(R, 300)
+        if k == 0:
+            return np.zeros(0, np.int64)
+        return stream(self.run_seed, "metrics", week).choice(R, size=k, replace=False)
+
+    # ------------------------------------------------------------------ running
+    def run(self, progress: Any = None) -> None:
+        """Step until the horizon; ``progress`` (e.g. a tqdm bar) is updated once per week."""
+        while not self.finished:
+            self.step()
+            if progress is not None:
+                progress.update(1)
+
+    def results(self):
+        """Per-step outcomes as a pandas DataFrame (one row per week, week 0 = initial)."""
+        return self.datacollector.get_model_vars_dataframe()
