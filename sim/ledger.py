@@ -101,8 +101,14 @@ class Ledger:
         rates_paid = self.rates_occupiers + self.rates_empty + self.rates_sponsors
         occ_in = self.revenue + self.entry_cash
         occ_out = (
-            self.cogs + self.rent_occupiers + self.rates_occupiers + self.levy_paid + self.fixed
-            + self.drawings + self.exit_cash + self.occ_cash_change
+            self.cogs
+            + self.rent_occupiers
+            + self.rates_occupiers
+            + self.levy_paid
+            + self.fixed
+            + self.drawings
+            + self.exit_cash
+            + self.occ_cash_change
         )
         return {
             "spend": self.spend - (self.revenue + self.park + self.online),

@@ -72,24 +72,65 @@ for _c in ("food_drink", "market", "community", "learning", "voluntary"):
 
 #: Outcomes collected every step (model-level reporters of the DataCollector), in order.
 OUTCOMES: tuple[str, ...] = (
-    "week", "year", "policy",
+    "week",
+    "year",
+    "policy",
     # vacancy
-    "vacancy_rate", "long_term_vacancy_rate", "mean_vacancy_spell", "vacancy_morans_i",
-    "occupied", "vacant", "meanwhile_units", "noncommercial_units",
+    "vacancy_rate",
+    "long_term_vacancy_rate",
+    "mean_vacancy_spell",
+    "vacancy_morans_i",
+    "occupied",
+    "vacant",
+    "meanwhile_units",
+    "noncommercial_units",
     # diversity
-    "richness", "shannon", "simpson", "evenness", "independent_share", "clone_town_index",
-    "clone_town_index_survey", "template_distance",
+    "richness",
+    "shannon",
+    "simpson",
+    "evenness",
+    "independent_share",
+    "clone_town_index",
+    "clone_town_index_survey",
+    "template_distance",
     # social capital
-    "mean_ties", "mean_tie_strength", "isolated_share", "bridging_share", "clustering",
-    "mean_engagement", "participation", "volunteer_hours",
+    "mean_ties",
+    "mean_tie_strength",
+    "isolated_share",
+    "bridging_share",
+    "clustering",
+    "mean_engagement",
+    "participation",
+    "volunteer_hours",
     # economy
-    "footfall", "visits", "centre_share", "park_share", "online_share", "online_driver",
-    "spend", "revenue", "openings", "openings_chain", "openings_independent",
-    "openings_noncommercial", "closures", "closures_chain", "closures_independent",
-    "closures_noncommercial", "mean_rent", "market_rent_index", "landlord_income",
-    "rates_income", "council_net", "council_balance", "town_team_fund", "town_team_spend",
+    "footfall",
+    "visits",
+    "centre_share",
+    "park_share",
+    "online_share",
+    "online_driver",
+    "spend",
+    "revenue",
+    "openings",
+    "openings_chain",
+    "openings_independent",
+    "openings_noncommercial",
+    "relet_spell_weeks",
+    "closures",
+    "closures_chain",
+    "closures_independent",
+    "closures_noncommercial",
+    "mean_rent",
+    "market_rent_index",
+    "landlord_income",
+    "rates_income",
+    "council_net",
+    "council_balance",
+    "town_team_fund",
+    "town_team_spend",
     # access
-    "grocery_access", "health_access",
+    "grocery_access",
+    "health_access",
     # bookkeeping
     "identity_residual",
 )
@@ -146,8 +187,12 @@ class TownModel(mesa.Model):
             run_over["years"] = check_value("TownModel", "run", "years", years)
         pars = Params().replace(self.scenario.overrides)
         if overrides:
-            pars = pars.replace({g: {k: check_value("TownModel", g, k, v) for k, v in t.items()}
-                                 for g, t in overrides.items()})
+            pars = pars.replace(
+                {
+                    g: {k: check_value("TownModel", g, k, v) for k, v in t.items()}
+                    for g, t in overrides.items()
+                }
+            )
         extra = _split_overrides(params)
         extra.setdefault("run", {}).update(run_over)
         self.pars: Params = pars.replace(extra)
@@ -157,8 +202,11 @@ class TownModel(mesa.Model):
         self.n_weeks = self.burn_in + max(1, int(round(rp.years * 52)))
         self.driver_table = self.drivers.weekly(self.n_weeks)
         self.world: World = init_world(
-            self.town, self.pars, stream(self.run_seed, "init_residents"),
-            stream(self.run_seed, "init_occupiers"))
+            self.town,
+            self.pars,
+            stream(self.run_seed, "init_residents"),
+            stream(self.run_seed, "init_occupiers"),
+        )
         self.week = 0
         self.counts: dict[str, Any] = {}
         self.last_identities: dict[str, float] = {}
@@ -177,7 +225,8 @@ class TownModel(mesa.Model):
         self.outcomes: dict[str, float] = {}
         self._measure(empty_week=True)
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.outcomes[k]) for k in OUTCOMES})
+            model_reporters={k: (lambda m, k=k: m.outcomes[k]) for k in OUTCOMES}
+        )
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers
@@ -213,21 +262,51 @@ class TownModel(mesa.Model):
         K = res.venues.shape[1]
         attract = centre_attractiveness(u, pars.residents.huff_a) / col.attract_ref
         cu_c, cu_p, cu_o = trips.common_utilities(
-            pars, d["online"], d["trip_penalty"], d["online_boost"], attract,
-            council.public_realm_gain(w, pars), col.event_intensity, col.marketing)
+            pars,
+            d["online"],
+            d["trip_penalty"],
+            d["online_boost"],
+            attract,
+            council.public_realm_gain(w, pars),
+            col.event_intensity,
+            col.marketing,
+        )
         draws = stream(seed, "trips", week).random(R)
-        trips.trips_nb(res.dist_km, res.park_km, res.online_prop, res.went, res.tie_id,
-                       res.tie_w, draws, cu_c, cu_p, cu_o, pars.residents.beta_dist,
-                       pars.residents.beta_friends, res.choice)
+        trips.trips_nb(
+            res.dist_km,
+            res.park_km,
+            res.online_prop,
+            res.went,
+            res.tie_id,
+            res.tie_w,
+            draws,
+            cu_c,
+            cu_p,
+            cu_o,
+            pars.residents.beta_dist,
+            pars.residents.beta_friends,
+            res.choice,
+        )
         # 4 visits and spending
         rp = pars.residents
         blight = self._vacant_neighbour_share()
-        log_attract = np.log(np.maximum(
-            np.where(u.category >= 0, 1.0, 0.0) * self._attract_per_m2(), 1e-12)) + \
-            self._log_attract_base
+        log_attract = (
+            np.log(np.maximum(np.where(u.category >= 0, 1.0, 0.0) * self._attract_per_m2(), 1e-12))
+            + self._log_attract_base
+        )
         gw, cum, tot = visits.group_weights(
-            w.pref, w.indep_taste, u.category, u.chain, log_attract, self._log_walk, blight,
-            rp.walk_b, rp.blight, rp.huff_a, u.quality)
+            w.pref,
+            w.indep_taste,
+            u.category,
+            u.chain,
+            log_attract,
+            self._log_walk,
+            blight,
+            rp.walk_b,
+            rp.blight,
+            rp.huff_a,
+            u.quality,
+        )
         res.venues_prev, res.venues = res.venues, res.venues_prev
         u.revenue[:] = 0.0
         u.visits[:] = 0.0
@@ -235,9 +314,25 @@ class TownModel(mesa.Model):
         group = res.sector * w.pref.shape[0] + res.taste
         spend_w = np.where(u.category >= 0, SPEND_W[np.maximum(u.category, 0)], 0.0)
         vdraw = stream(seed, "visits", week).random((R, K))
-        visits.visits_nb(res.choice, group, res.budget, res.venues_prev, res.tie_id, gw, cum,
-                         tot, spend_w, rp.beta_friend_venue, vdraw, d["spend_mult"], w.weight,
-                         res.venues, u.revenue, u.visits, out)
+        visits.visits_nb(
+            res.choice,
+            group,
+            res.budget,
+            res.venues_prev,
+            res.tie_id,
+            gw,
+            cum,
+            tot,
+            spend_w,
+            rp.beta_friend_venue,
+            vdraw,
+            d["spend_mult"],
+            w.weight,
+            res.venues,
+            u.revenue,
+            u.visits,
+            out,
+        )
         L.budget, L.spend, L.kept, L.revenue, L.park, L.online = (float(x) for x in out)
         res.went[:] = res.choice == trips.CENTRE
         # 5 ties
@@ -248,35 +343,65 @@ class TownModel(mesa.Model):
         g = stream(seed, "ties", week)
         u_meet, u_partner = g.random((R, K)), g.random((R, K))
         self.counts["meetings"], self.counts["new_ties"] = ties.ties_nb(
-            res.venues, u.n, meet, u_meet, u_partner, res.tie_id, res.tie_w, tp.decay,
-            tp.drop_below, tp.new_strength, tp.strengthen)
+            res.venues,
+            u.n,
+            meet,
+            u_meet,
+            u_partner,
+            res.tie_id,
+            res.tie_w,
+            tp.decay,
+            tp.drop_below,
+            tp.new_strength,
+            tp.strengthen,
+        )
         # 6 engagement
         ep = pars.engagement
         u_consult = stream(seed, "engagement", week).random(R)
         nonc = (u.category >= 0) & ~COMMERCIAL[cat]
-        res.participated[:] = engagement.participation(res.venues, nonc, u_consult,
-                                                       council.consult_rate(pars))
-        engagement.engagement_nb(res.engagement, res.tie_w, res.participated, ep.rise_ties,
-                                 ep.rise_participation, ep.decay)
+        res.participated[:] = engagement.participation(
+            res.venues, nonc, u_consult, council.consult_rate(pars)
+        )
+        engagement.engagement_nb(
+            res.engagement,
+            res.tie_w,
+            res.participated,
+            ep.rise_ties,
+            ep.rise_participation,
+            ep.decay,
+        )
         col.volunteer_supply = engagement.volunteer_supply(
-            res.engagement, ep.volunteer_threshold, ep.volunteer_hours, w.weight)
+            res.engagement, ep.volunteer_threshold, ep.volunteer_hours, w.weight
+        )
         # 7 market signals
         if week == 0:
             self._init_signals()
         entrants.update_signals(w, pars.occupiers.margin_memory)
         landlords.update_market(w, pars)
-        ask = landlords.asking_rents(w, pars, week)
         # 8 occupiers
-        occ = occupiers.step(w, pars, d["online"], ask, week,
-                             stream(seed, "occupiers", week).random(u.n))
+        occ = occupiers.step(
+            w,
+            pars,
+            d["online"],
+            landlords.renewal_rents(w, pars),
+            week,
+            stream(seed, "occupiers", week).random(u.n),
+        )
         # 9 landlords
         landlords.collect_rent(w)
         ask = landlords.asking_rents(w, pars, week)
         g_ll = stream(seed, "landlords", week)
         transfers = landlords.asset_transfer(w, pars, week, g_ll)
         # 10 entrants and letting
-        apps = entrants.applicants(w, pars, ask, d["spend_mult"], d["chain_expansion"], week,
-                                   stream(seed, "entrants", week))
+        apps = entrants.applicants(
+            w,
+            pars,
+            ask,
+            d["spend_mult"],
+            d["chain_expansion"],
+            week,
+            stream(seed, "entrants", week),
+        )
         let = landlords.let_units(w, pars, apps, ask, week, g_ll)
         # 11 accounts
         L.rates_empty += float(landlords.empty_rates(w, pars, week).sum())
@@ -304,8 +429,11 @@ class TownModel(mesa.Model):
         w = self.world
         vac = (w.units.category < 0).astype(np.float64)
         deg = np.diff(w.neigh_indptr)
-        sums = np.add.reduceat(np.append(vac[w.neigh_indices], 0.0), w.neigh_indptr[:-1]) \
-            if w.neigh_indices.size else np.zeros(w.units.n)
+        sums = (
+            np.add.reduceat(np.append(vac[w.neigh_indices], 0.0), w.neigh_indptr[:-1])
+            if w.neigh_indices.size
+            else np.zeros(w.units.n)
+        )
         sums = np.where(deg > 0, sums, 0.0)
         return np.divide(sums, deg, out=np.zeros(w.units.n), where=deg > 0)
 
@@ -339,11 +467,13 @@ class TownModel(mesa.Model):
         n = u.n
         occ = u.category >= 0
         o["vacancy_rate"] = metrics.vacancy_rate(u.category)
-        o["long_term_vacancy_rate"] = metrics.long_term_vacancy_rate(u.category, u.vacant_since,
-                                                                     week)
+        o["long_term_vacancy_rate"] = metrics.long_term_vacancy_rate(
+            u.category, u.vacant_since, week
+        )
         o["mean_vacancy_spell"] = metrics.mean_vacancy_spell(u.category, u.vacant_since, week)
-        o["vacancy_morans_i"] = metrics.morans_i((~occ).astype(np.float64),
-                                                 (w.neigh_indptr, w.neigh_indices))
+        o["vacancy_morans_i"] = metrics.morans_i(
+            (~occ).astype(np.float64), (w.neigh_indptr, w.neigh_indices)
+        )
         o["occupied"] = float(occ.sum())
         o["vacant"] = float(n - occ.sum())
         o["meanwhile_units"] = float((occ & u.meanwhile).sum())
@@ -380,12 +510,22 @@ class TownModel(mesa.Model):
         o["visits"] = float(u.visits.sum())
         c, p, on = metrics.spend_shares(L.revenue, L.park, L.online)
         o["centre_share"], o["park_share"], o["online_share"] = c, p, on
-        o["online_driver"] = float(self.driver_table["online"][min(max(week - 1, 0),
-                                                                   self.n_weeks - 1)])
+        o["online_driver"] = float(
+            self.driver_table["online"][min(max(week - 1, 0), self.n_weeks - 1)]
+        )
         o["spend"] = L.spend
         o["revenue"] = L.revenue
-        for k in ("openings", "openings_chain", "openings_independent", "openings_noncommercial",
-                  "closures", "closures_chain", "closures_independent", "closures_noncommercial"):
+        for k in (
+            "openings",
+            "openings_chain",
+            "openings_independent",
+            "openings_noncommercial",
+            "relet_spell_weeks",
+            "closures",
+            "closures_chain",
+            "closures_independent",
+            "closures_noncommercial",
+        ):
             o[k] = float(self.counts.get(k, 0))
         area = float(u.floorspace[occ].sum())
         o["mean_rent"] = float(u.rent[occ].sum()) * 52.0 / area if area > 0 else 0.0  # GBP/m2/yr
@@ -398,16 +538,22 @@ class TownModel(mesa.Model):
         o["town_team_spend"] = L.tt_spend
         wts = np.ones(res.n)
         for key, c_ in (("grocery_access", CAT["convenience"]), ("health_access", CAT["health"])):
-            o[key] = metrics.access_share(res.x, res.y, wts, w.town.x, w.town.y,
-                                          u.category == c_, self.pars.residents.walk_m)
+            o[key] = metrics.access_share(
+                res.x, res.y, wts, w.town.x, w.town.y, u.category == c_, self.pars.residents.walk_m
+            )
         col.access_grocery, col.access_health = o["grocery_access"], o["health_access"]
         col.isolated = o["isolated_share"]
         if not empty_week:
             a = 0.1
-            self._footfall_fast = footfall if week == 1 else (1 - a) * self._footfall_fast + a * footfall  # noqa: E501
-            self._footfall_slow = footfall if week == 1 else (1 - a / 5) * self._footfall_slow + a / 5 * footfall  # noqa: E501
+            self._footfall_fast = (
+                footfall if week == 1 else (1 - a) * self._footfall_fast + a * footfall
+            )  # noqa: E501
+            self._footfall_slow = (
+                footfall if week == 1 else (1 - a / 5) * self._footfall_slow + a / 5 * footfall
+            )  # noqa: E501
             col.footfall_trend = (self._footfall_fast - self._footfall_slow) / max(
-                self._footfall_slow, 1e-9)
+                self._footfall_slow, 1e-9
+            )
         o["identity_residual"] = L.max_residual() if not empty_week else 0.0
         if not np.isfinite(list(o.values())).all():  # pragma: no cover - a bug, never an input
             bad = [k for k, v in o.items() if not math.isfinite(v)]

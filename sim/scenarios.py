@@ -80,15 +80,27 @@ def check_value(where: str, group: str, name: str, value: Any) -> Any:
             raise InputError(f"{where}: {s.key} = {value!r} must be true or false")
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{where}: {s.key} = {value!r} must be a number in [{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})")  # noqa: E501
+        raise InputError(
+            f"{where}: {s.key} = {value!r} must be a number in "
+            f"[{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})"
+        )  # noqa: E501
     if s.type is int:
         if float(value) != int(value):
-            raise InputError(f"{where}: {s.key} = {value!r} must be a whole number in [{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})")  # noqa: E501
+            raise InputError(
+                f"{where}: {s.key} = {value!r} must be a whole number in "
+                f"[{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})"
+            )  # noqa: E501
         value = int(value)
     else:
         value = float(value)
-    if not math.isfinite(value) or (s.lo is not None and value < s.lo) or (s.hi is not None and value > s.hi):  # noqa: E501
-        raise InputError(f"{where}: {s.key} = {value!r} is outside [{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})")  # noqa: E501
+    if (
+        not math.isfinite(value)
+        or (s.lo is not None and value < s.lo)
+        or (s.hi is not None and value > s.hi)
+    ):  # noqa: E501
+        raise InputError(
+            f"{where}: {s.key} = {value!r} is outside [{_fmt(s.lo)}, {_fmt(s.hi)}] ({s.unit})"
+        )  # noqa: E501
     return value
 
 
@@ -210,8 +222,10 @@ class Drivers:
         return self.start_year + np.asarray(weeks, dtype=np.float64) / WEEKS_PER_YEAR
 
     def online_at(self, year: np.ndarray | float) -> np.ndarray:
-        """Online share of retail spend by year: PCHIP of logit(share) through the points, flat outside,
-        then scaled and shifted, clipped to [0, 0.99]."""
+        """Online share of retail spend by year.
+
+        A monotone cubic (PCHIP) of logit(share) through the points, flat outside them, then
+        scaled and shifted, clipped to [0, 0.99]."""
         xs = np.asarray(self.online_year, dtype=np.float64)
         ys = np.asarray(self.online_share, dtype=np.float64)
         yr = np.clip(np.asarray(year, dtype=np.float64), xs[0], xs[-1])
@@ -245,7 +259,9 @@ class Drivers:
 
 def _num(where: str, key: str, v: Any, lo: float | None, hi: float | None, unit: str) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        raise InputError(f"{where}: {key} = {v!r} must be a number in [{_fmt(lo)}, {_fmt(hi)}] ({unit})")  # noqa: E501
+        raise InputError(
+            f"{where}: {key} = {v!r} must be a number in [{_fmt(lo)}, {_fmt(hi)}] ({unit})"
+        )  # noqa: E501
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         raise InputError(f"{where}: {key} = {v!r} is outside [{_fmt(lo)}, {_fmt(hi)}] ({unit})")
     return float(v)
@@ -275,8 +291,15 @@ def load_drivers(spec: str | Path | Drivers | None) -> Drivers:
     _check_keys(where, online, _ONLINE_KEYS, "online.")
     if "year" in online or "share" in online:
         yrs, shr = online.get("year"), online.get("share")
-        if not isinstance(yrs, list) or not isinstance(shr, list) or len(yrs) != len(shr) or not yrs:  # noqa: E501
-            raise InputError(f"{where}: online.year and online.share must be lists of equal, non-zero length")  # noqa: E501
+        if (
+            not isinstance(yrs, list)
+            or not isinstance(shr, list)
+            or len(yrs) != len(shr)
+            or not yrs
+        ):  # noqa: E501
+            raise InputError(
+                f"{where}: online.year and online.share must be lists of equal, non-zero length"
+            )  # noqa: E501
         yrs = [_num(where, "online.year", y, 1900, 2200, "year") for y in yrs]
         shr = [_num(where, "online.share", s, 0.0, 1.0, "share of retail spend") for s in shr]
         if any(b <= a for a, b in zip(yrs, yrs[1:], strict=False)):
@@ -291,7 +314,9 @@ def load_drivers(spec: str | Path | Drivers | None) -> Drivers:
         raise InputError(f"{where}: [chains] must be a table")
     _check_keys(where, chains, ("expansion",), "chains.")
     if "expansion" in chains:
-        kw["chain_expansion"] = _num(where, "chains.expansion", chains["expansion"], 0.0, 20.0, "x chain entry")  # noqa: E501
+        kw["chain_expansion"] = _num(
+            where, "chains.expansion", chains["expansion"], 0.0, 20.0, "x chain entry"
+        )  # noqa: E501
     shocks = data.get("shock", [])
     if not isinstance(shocks, list):
         raise InputError(f"{where}: [[shock]] must be an array of tables")
@@ -303,7 +328,9 @@ def load_drivers(spec: str | Path | Drivers | None) -> Drivers:
         _check_keys(where, sh, tuple(_SHOCK_FIELDS), tag)
         kind = sh.get("kind")
         if kind not in SHOCK_KINDS:
-            raise InputError(f"{where}: {tag}kind = {kind!r} is not one of {', '.join(SHOCK_KINDS)}")  # noqa: E501
+            raise InputError(
+                f"{where}: {tag}kind = {kind!r} is not one of {', '.join(SHOCK_KINDS)}"
+            )  # noqa: E501
         if "start_year" not in sh:
             raise InputError(f"{where}: {tag}start_year is required (calendar year)")
         vals: dict[str, Any] = {"kind": kind}

@@ -176,8 +176,9 @@ def centre_attractiveness(units: Units, huff_a: float) -> float:
     return float(np.sum(ATTRACT[cat] * units.floorspace[occ] ** huff_a))
 
 
-def init_world(town: Town, pars: Params, rng_res: np.random.Generator,
-               rng_occ: np.random.Generator) -> World:
+def init_world(
+    town: Town, pars: Params, rng_res: np.random.Generator, rng_occ: np.random.Generator
+) -> World:
     """Build the initial state: residents in catchment zones, occupiers from the town file.
 
     Residents: positions drawn in rings and sectors around the centre with density falling
@@ -206,8 +207,10 @@ def init_world(town: Town, pars: Params, rng_res: np.random.Generator,
     park_km = np.hypot(x - px, y - cy) / 1000.0
     income = np.searchsorted(np.cumsum(INCOME_SHARE), rng_res.random(R), side="right")
     income = np.minimum(income, N_INCOME - 1).astype(np.int8)
-    budget = rp.budget_mean * INCOME_BUDGET[income] * np.exp(
-        rp.budget_sd_log * rng_res.standard_normal(R) - 0.5 * rp.budget_sd_log**2
+    budget = (
+        rp.budget_mean
+        * INCOME_BUDGET[income]
+        * np.exp(rp.budget_sd_log * rng_res.standard_normal(R) - 0.5 * rp.budget_sd_log**2)
     )
     online_prop = rp.online_propensity_sd * rng_res.standard_normal(R)
     n_taste = int(rp.n_taste_classes)
@@ -224,12 +227,24 @@ def init_world(town: Town, pars: Params, rng_res: np.random.Generator,
     K = int(rp.venues_per_trip)
     C = int(pars.ties.capacity)
     res = Residents(
-        zone=zone, sector=sector, x=x, y=y, dist_km=dist_km, park_km=park_km, income=income,
-        budget=budget, online_prop=online_prop, taste=taste, engagement=engagement,
-        choice=np.zeros(R, np.int8), went=np.zeros(R, np.bool_),
-        venues=np.full((R, K), -1, np.int32), venues_prev=np.full((R, K), -1, np.int32),
+        zone=zone,
+        sector=sector,
+        x=x,
+        y=y,
+        dist_km=dist_km,
+        park_km=park_km,
+        income=income,
+        budget=budget,
+        online_prop=online_prop,
+        taste=taste,
+        engagement=engagement,
+        choice=np.zeros(R, np.int8),
+        went=np.zeros(R, np.bool_),
+        venues=np.full((R, K), -1, np.int32),
+        venues_prev=np.full((R, K), -1, np.int32),
         participated=np.zeros(R, np.bool_),
-        tie_id=np.full((R, C), -1, np.int32), tie_w=np.zeros((R, C), np.float32),
+        tie_id=np.full((R, C), -1, np.int32),
+        tie_w=np.zeros((R, C), np.float32),
     )
     # --- units and their initial occupiers
     n = town.n_units
@@ -264,17 +279,29 @@ def init_world(town: Town, pars: Params, rng_res: np.random.Generator,
     noncom = occ & ~COMMERCIAL[safe_cat]
     sponsor[noncom] = 1  # initial community uses are council-sponsored
     units = Units(
-        category=cat, chain=chain, meanwhile=np.zeros(n, np.bool_), sponsor=sponsor, cash=cash,
-        rent=np.where(occ, rent0, 0.0), subsidy=np.zeros(n),
+        category=cat,
+        chain=chain,
+        meanwhile=np.zeros(n, np.bool_),
+        sponsor=sponsor,
+        cash=cash,
+        rent=np.where(occ, rent0, 0.0),
+        subsidy=np.zeros(n),
         lease_end=np.where(occ, lease_end, 0).astype(np.int32),
         opened=np.where(occ, -(rng_occ.random(n) * 260).astype(np.int32), 0).astype(np.int32),
         vacant_since=np.where(occ, 0, vacant_since).astype(np.int32),
-        revenue=np.zeros(n), visits=np.zeros(n), margin=np.zeros(n), rev_avg=np.zeros(n),
-        rent_paid=np.zeros(n), rateable=rateable,
-        anchor=np.where(occ, rent0, base).astype(np.float64), asking=base.copy(),
+        revenue=np.zeros(n),
+        visits=np.zeros(n),
+        margin=np.zeros(n),
+        rev_avg=np.zeros(n),
+        rent_paid=np.zeros(n),
+        rateable=rateable,
+        anchor=np.where(occ, rent0, base).astype(np.float64),
+        asking=base.copy(),
         owner_type=town.owner_type.astype(np.int8).copy(),
         landlord=town.landlord.astype(np.int32).copy(),
-        retail_class=RETAIL_USE[safe_cat] | ~occ, loc=loc, floorspace=floor,
+        retail_class=RETAIL_USE[safe_cat] | ~occ,
+        loc=loc,
+        floorspace=floor,
         quality=np.where(occ, op.quality_sd * rng_occ.standard_normal(n), 0.0),
     )
     # a community landlord slot exists from the start (owns nothing until an asset transfer)
@@ -284,10 +311,18 @@ def init_world(town: Town, pars: Params, rng_res: np.random.Generator,
     col = Collective()
     col.rev_cat = np.zeros(N_CAT)
     world = World(
-        town=town, res=res, units=units, col=col, ledger=Ledger(), weight=(
-            pars.run.households / R if R else 0.0),
-        pref=pref, indep_taste=indep_taste, arrival=arrival, walk_from=walk_from,
-        neigh_indptr=town.adj_indptr.astype(np.int64), neigh_indices=town.adj_indices.astype(np.int32),
+        town=town,
+        res=res,
+        units=units,
+        col=col,
+        ledger=Ledger(),
+        weight=(pars.run.households / R if R else 0.0),
+        pref=pref,
+        indep_taste=indep_taste,
+        arrival=arrival,
+        walk_from=walk_from,
+        neigh_indptr=town.adj_indptr.astype(np.int64),
+        neigh_indices=town.adj_indices.astype(np.int32),
         n_landlords=n_landlords,
     )
     world.col.attract_ref = max(centre_attractiveness(units, rp.huff_a), 1e-9)

@@ -31,9 +31,12 @@ def start_week(world: World, pars: Params) -> dict[str, float]:
     cp, col = pars.council, world.col
     avail = col.council_balance + cp.grant_income
     spent = {}
-    for name, want in (("town_team_grant", cp.town_team_grant if pars.town_team.enabled else 0.0),
-                       ("public_realm", cp.public_realm), ("events", cp.events),
-                       ("facilitation", cp.facilitation)):
+    for name, want in (
+        ("town_team_grant", cp.town_team_grant if pars.town_team.enabled else 0.0),
+        ("public_realm", cp.public_realm),
+        ("events", cp.events),
+        ("facilitation", cp.facilitation),
+    ):
         s = min(want, max(avail, 0.0))
         spent[name] = s
         avail -= s

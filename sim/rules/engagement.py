@@ -45,8 +45,9 @@ def engagement_ref(engagement, tie_w, participated, rise_ties, rise_part, decay)
         engagement[i] = min(1.0, max(0.0, e))
 
 
-def participation(venues: np.ndarray, noncommercial_unit: np.ndarray, u_consult: np.ndarray,
-                  consult_rate: float) -> np.ndarray:
+def participation(
+    venues: np.ndarray, noncommercial_unit: np.ndarray, u_consult: np.ndarray, consult_rate: float
+) -> np.ndarray:
     """Who took part this week: consulted (u < rate) or visited a non-commercial use."""
     visited = np.zeros(venues.shape[0], np.bool_)
     if noncommercial_unit.size:
@@ -57,7 +58,8 @@ def participation(venues: np.ndarray, noncommercial_unit: np.ndarray, u_consult:
     return visited | (u_consult < consult_rate)
 
 
-def volunteer_supply(engagement: np.ndarray, threshold: float, hours: float,
-                     weight: float) -> float:
+def volunteer_supply(
+    engagement: np.ndarray, threshold: float, hours: float, weight: float
+) -> float:
     """Volunteer hours per week supplied by engaged households."""
     return float(np.count_nonzero(engagement > threshold)) * hours * weight

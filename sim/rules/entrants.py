@@ -27,7 +27,6 @@ profit/costs beats its hurdle. A non-retail use of a retail unit needs planning 
 from __future__ import annotations
 
 import numpy as np
-
 from scipy.special import ndtri
 
 from sim.categories import CAT, CHAINABLE, COMMERCIAL, MARGIN, N_CAT, RETAIL_USE, SPONSOR
@@ -36,41 +35,69 @@ from sim.state import World, fixed_costs, weekly_rates
 
 #: Market applicants' category mix (shares), weighted to the GB high-street mix (assumption).
 ENTRY_MIX = np.zeros(N_CAT)
-for _name, _share in (("convenience", 0.12), ("comparison", 0.22), ("food_drink", 0.24),
-                      ("services", 0.18), ("leisure", 0.07), ("health", 0.05), ("charity", 0.06),
-                      ("startup", 0.06)):
+for _name, _share in (
+    ("convenience", 0.12),
+    ("comparison", 0.22),
+    ("food_drink", 0.24),
+    ("services", 0.18),
+    ("leisure", 0.07),
+    ("health", 0.05),
+    ("charity", 0.06),
+    ("startup", 0.06),
+):
     ENTRY_MIX[CAT[_name]] = _share
 ENTRY_MIX /= ENTRY_MIX.sum()
 STARTUP_COST = 2500.0  # GBP of weekly support pool per supported start-up applicant (assumption)
 N_LOOK = 3  # vacant units an applicant considers
 
-_KEYS = ("unit", "category", "chain", "meanwhile", "brokered", "sponsor", "subsidy", "rent",
-         "cash", "quality")
+_KEYS = (
+    "unit",
+    "category",
+    "chain",
+    "meanwhile",
+    "brokered",
+    "sponsor",
+    "subsidy",
+    "rent",
+    "cash",
+    "quality",
+)
 
 
 def _empty_apps() -> dict[str, list]:
     return {k: [] for k in _KEYS}
 
 
-def applicants(world: World, pars: Params, ask: np.ndarray, spend_mult: float,
-               chain_expansion: float, week: int, rng: np.random.Generator) -> dict:
+def applicants(
+    world: World,
+    pars: Params,
+    ask: np.ndarray,
+    spend_mult: float,
+    chain_expansion: float,
+    week: int,
+    rng: np.random.Generator,
+) -> dict:
     """This week's applications (equal-length arrays keyed as in the landlords rule)."""
     u, col, ep, lp = world.units, world.col, pars.entrants, pars.landlords
     vacant = np.flatnonzero(u.category < 0)
     apps = _empty_apps()
     signal = (col.rev_all / col.spend_ref) ** ep.signal_elasticity if col.spend_ref > 0 else 0.0
-    lam = np.array([
-        ep.arrival_rate * signal * spend_mult,
-        (col.pool_startup_council + col.pool_startup_tt) / STARTUP_COST,
-        col.brokered,
-        col.recruit,
-    ])
+    lam = np.array(
+        [
+            ep.arrival_rate * signal * spend_mult,
+            (col.pool_startup_council + col.pool_startup_tt) / STARTUP_COST,
+            col.brokered,
+            col.recruit,
+        ]
+    )
     counts = rng.poisson(np.maximum(lam, 0.0))
     if vacant.size == 0:
         return {k: np.asarray(v) for k, v in apps.items()}
     spare_hours = col.volunteer_supply - col.volunteer_used
-    room = [max(col.pool_sponsor_council - col.commit_council, 0.0),
-            max(col.pool_sponsor_tt - col.commit_tt, 0.0)]
+    room = [
+        max(col.pool_sponsor_council - col.commit_council, 0.0),
+        max(col.pool_sponsor_tt - col.commit_tt, 0.0),
+    ]
     lack = []
     if col.access_grocery < 0.5:
         lack.append(CAT["convenience"])
@@ -105,17 +132,21 @@ def applicants(world: World, pars: Params, ask: np.ndarray, spend_mult: float,
                 c = lack[min(int(d[1] * len(lack)), len(lack) - 1)]
                 subsidy = pars.council.startup_subsidy
             # look at up to N_LOOK vacant units
-            look = vacant[np.minimum((d[2:2 + N_LOOK] * vacant.size).astype(np.int64),
-                                     vacant.size - 1)]
+            look = vacant[
+                np.minimum((d[2 : 2 + N_LOOK] * vacant.size).astype(np.int64), vacant.size - 1)
+            ]
             look = np.unique(look)
-            permitted = ~(u.retail_class[look] & ~RETAIL_USE[c]) | (d[5] < pars.council.planning_flex)  # noqa: E501
+            permitted = ~(u.retail_class[look] & ~RETAIL_USE[c]) | (
+                d[5] < pars.council.planning_flex
+            )  # noqa: E501
             look = look[permitted]
             if look.size == 0:
                 continue
             cats = np.full(look.size, c)
             rent = ask[look] * (lp.meanwhile_rent if meanwhile else 1.0)
-            other = (weekly_rates(u.rateable[look], cats, pars.council)
-                     + fixed_costs(cats, u.floorspace[look], pars.occupiers.fixed_scale))
+            other = weekly_rates(u.rateable[look], cats, pars.council) + fixed_costs(
+                cats, u.floorspace[look], pars.occupiers.fixed_scale
+            )
             if pars.town_team.enabled and COMMERCIAL[c]:
                 other = other + u.rateable[look] / 52.0 * pars.town_team.levy
             if COMMERCIAL[c]:
@@ -140,12 +171,24 @@ def applicants(world: World, pars: Params, ask: np.ndarray, spend_mult: float,
             if COMMERCIAL[c] and not chain:
                 cash = pars.occupiers.reserve_weeks * float(cost[k]) * (0.5 + d[7])
             quality = pars.occupiers.quality_sd * float(ndtri(min(max(d[4], 1e-12), 1 - 1e-12)))
-            for key, val in zip(_KEYS, (j, c, chain, meanwhile, brokered, sponsor, subsidy,
-                                        float(rent[k]), cash, quality), strict=True):
+            for key, val in zip(
+                _KEYS,
+                (j, c, chain, meanwhile, brokered, sponsor, subsidy, float(rent[k]), cash, quality),
+                strict=True,
+            ):
                 apps[key].append(val)
-    dtypes = {"unit": np.int64, "category": np.int64, "chain": np.bool_, "meanwhile": np.bool_,
-              "brokered": np.bool_, "sponsor": np.int64, "subsidy": np.float64,
-              "rent": np.float64, "cash": np.float64, "quality": np.float64}
+    dtypes = {
+        "unit": np.int64,
+        "category": np.int64,
+        "chain": np.bool_,
+        "meanwhile": np.bool_,
+        "brokered": np.bool_,
+        "sponsor": np.int64,
+        "subsidy": np.float64,
+        "rent": np.float64,
+        "cash": np.float64,
+        "quality": np.float64,
+    }
     return {k: np.asarray(v, dtype=dtypes[k]) for k, v in apps.items()}
 
 

@@ -3,7 +3,9 @@ decisions, meanwhile uses and community asset transfer (MODEL.md, "Landlords").
 
 * Market rent index: follows the demand for space (centre revenue per m2 of all floorspace,
   occupied or not, relative to week 0, to the power ``rent_elasticity``) with adjustment
-  speed ``rent_adjust`` per week; so vacancy lowers market rents. A unit's market rent = base rent x floorspace x location x index.
+  speed ``rent_adjust`` per week; so vacancy lowers market rents. A unit's market rent =
+  base rent x floorspace x pitch (location) x index.
+* At lease renewal the landlord asks the market rent (upward-only for institutional owners).
 * Asking rent of a vacant unit, by owner kind:
   institutional: ``max(rent_floor x valuation anchor, market)`` (sticky: valued on
   comparables and upward-only reviews, so it will hold a unit empty rather than cut);
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.categories import COMMERCIAL, OWNER, RETAIL_USE, SPONSOR
+from sim.categories import OWNER, RETAIL_USE, SPONSOR
 from sim.params import Params
 from sim.state import World
 
@@ -62,6 +64,22 @@ def asking_rents(world: World, pars: Params, week: int) -> np.ndarray:
     return ask
 
 
+def renewal_rents(world: World, pars: Params) -> np.ndarray:
+    """Rent offered at lease renewal (GBP/week): market-based; upward-only for institutional
+    owners (``max(current rent, market)``). The rent floor applies to re-letting only."""
+    u, lp = world.units, pars.landlords
+    market = lp.base_rent * u.floorspace * u.loc * world.col.market_index
+    return np.where(
+        u.owner_type == INST,
+        np.maximum(u.rent, market),
+        np.where(
+            u.owner_type == LOCAL,
+            market,
+            np.where(u.owner_type == COUNCIL, lp.council_rent * market, lp.community_rent * market),
+        ),
+    )
+
+
 def empty_rates(world: World, pars: Params, week: int) -> np.ndarray:
     """Empty-property rates paid by each unit's owner this week (GBP)."""
     u, cp = world.units, pars.council
@@ -74,8 +92,9 @@ def empty_rates(world: World, pars: Params, week: int) -> np.ndarray:
 def collect_rent(world: World) -> None:
     """Landlords' rent income this week, per landlord (from units' rent paid by anyone)."""
     u = world.units
-    world.col.landlord_income = np.bincount(u.landlord, weights=u.rent_paid,
-                                            minlength=world.n_landlords)
+    world.col.landlord_income = np.bincount(
+        u.landlord, weights=u.rent_paid, minlength=world.n_landlords
+    )
     world.ledger.landlord_income += float(u.rent_paid.sum())
 
 
@@ -86,8 +105,11 @@ def asset_transfer(world: World, pars: Params, week: int, rng: np.random.Generat
     if not cp.asset_transfer:
         return 0
     spare = col.volunteer_supply - col.volunteer_used
-    cand = np.flatnonzero((u.owner_type == COUNCIL) & (u.category < 0)
-                          & (week - u.vacant_since >= cp.asset_transfer_weeks))
+    cand = np.flatnonzero(
+        (u.owner_type == COUNCIL)
+        & (u.category < 0)
+        & (week - u.vacant_since >= cp.asset_transfer_weeks)
+    )
     if cand.size == 0 or spare < pars.occupiers.volunteer_hours_need:
         return 0
     j = cand[min(int(draw * cand.size), cand.size - 1)]
@@ -97,8 +119,14 @@ def asset_transfer(world: World, pars: Params, week: int, rng: np.random.Generat
     return 1
 
 
-def let_units(world: World, pars: Params, apps: dict[str, np.ndarray], ask: np.ndarray,
-              week: int, rng: np.random.Generator) -> dict:
+def let_units(
+    world: World,
+    pars: Params,
+    apps: dict[str, np.ndarray],
+    ask: np.ndarray,
+    week: int,
+    rng: np.random.Generator,
+) -> dict:
     """Landlords choose among this week's applications and let units.
 
     ``apps`` holds equal-length arrays: unit, category, chain, meanwhile, brokered, sponsor,
@@ -109,8 +137,14 @@ def let_units(world: World, pars: Params, apps: dict[str, np.ndarray], ask: np.n
     n_app = apps["unit"].size
     accept_draw = rng.random(max(n_app, 1))
     opened = []
-    counts = {"openings": 0, "openings_chain": 0, "openings_independent": 0,
-              "openings_noncommercial": 0, "openings_meanwhile": 0}
+    counts = {
+        "openings": 0,
+        "openings_chain": 0,
+        "openings_independent": 0,
+        "openings_noncommercial": 0,
+        "openings_meanwhile": 0,
+        "relet_spell_weeks": 0,
+    }
     if n_app == 0:
         counts["opened_units"] = np.zeros(0, np.int64)
         return counts
@@ -128,7 +162,8 @@ def let_units(world: World, pars: Params, apps: dict[str, np.ndarray], ask: np.n
             noncom = apps["sponsor"][a] > 0
             if mw:
                 allowed = (lp.meanwhile and weeks >= lp.meanwhile_after_weeks) or (
-                    brokered and owner in (COUNCIL, COMMUNITY))
+                    brokered and owner in (COUNCIL, COMMUNITY)
+                )
                 if owner == INST and not brokered and cp.empty_rates <= 0.0:
                     allowed = False
                 if not allowed:
@@ -146,6 +181,7 @@ def let_units(world: World, pars: Params, apps: dict[str, np.ndarray], ask: np.n
         if best < 0:
             continue
         a = best
+        counts["relet_spell_weeks"] += int(weeks)
         c = int(apps["category"][a])
         u.category[j] = c
         u.chain[j] = bool(apps["chain"][a])
@@ -154,10 +190,16 @@ def let_units(world: World, pars: Params, apps: dict[str, np.ndarray], ask: np.n
         u.subsidy[j] = float(apps["subsidy"][a])
         u.rent[j] = float(apps["rent"][a])
         if not u.meanwhile[j]:
-            u.anchor[j] = u.rent[j] if owner != INST else max(u.anchor[j] * lp.rent_floor,
-                                                               u.rent[j])
-        length = (op.lease_meanwhile_weeks if (u.meanwhile[j] or u.sponsor[j] > 0)
-                  else op.lease_chain_weeks if u.chain[j] else op.lease_indep_weeks)
+            u.anchor[j] = (
+                u.rent[j] if owner != INST else max(u.anchor[j] * lp.rent_floor, u.rent[j])
+            )
+        length = (
+            op.lease_meanwhile_weeks
+            if (u.meanwhile[j] or u.sponsor[j] > 0)
+            else op.lease_chain_weeks
+            if u.chain[j]
+            else op.lease_indep_weeks
+        )
         u.lease_end[j] = week + int(length)
         u.opened[j] = week
         u.margin[j] = 0.0

@@ -54,11 +54,13 @@ def vacate(world: World, idx: np.ndarray, week: int, ledger: Ledger) -> None:
     u.vacant_since[idx] = week
 
 
-def step(world: World, pars: Params, online: float, asking: np.ndarray, week: int,
-         draws: np.ndarray) -> dict:
+def step(
+    world: World, pars: Params, online: float, renewal: np.ndarray, week: int, draws: np.ndarray
+) -> dict:
     """Run one week of occupier accounts and exits; returns counts of closures by kind.
 
-    ``draws``: one uniform draw per unit (named stream ``occupiers``) for personal exits.
+    ``renewal``: the rent each landlord asks at renewal (GBP/week); ``draws``: one uniform
+    draw per unit (named stream ``occupiers``) for personal exits.
     """
     u, col, L = world.units, world.col, world.ledger
     op, tp = pars.occupiers, pars.town_team
@@ -148,7 +150,7 @@ def step(world: World, pars: Params, online: float, asking: np.ndarray, week: in
     lease_over = occ & (u.lease_end <= week) & ~bust & ~chain_close
     lease_over[np.asarray(lost_sponsor, dtype=np.int64)] = False
     renew = np.zeros(u.n, np.bool_)
-    new_rent = np.maximum(asking, np.where(u.owner_type == 0, u.rent, 0.0))  # upward-only
+    new_rent = renewal
     exp_cost = new_rent + rates + levy + fixed
     exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / np.maximum(exp_cost, 1e-9)
     renew_com = lease_over & com & np.where(u.chain, exp_ratio >= threshold, exp_ratio >= 0.0)
@@ -158,7 +160,7 @@ def step(world: World, pars: Params, online: float, asking: np.ndarray, week: in
     for j in np.flatnonzero(renew):
         if com[j]:
             u.rent[j] = new_rent[j]
-            u.anchor[j] = max(u.anchor[j], new_rent[j]) if u.owner_type[j] == 0 else new_rent[j]
+            u.anchor[j] = new_rent[j]
             u.meanwhile[j] = False
         length = op.lease_chain_weeks if u.chain[j] else op.lease_indep_weeks
         u.lease_end[j] = week + (op.lease_meanwhile_weeks if nonc[j] else length)

@@ -77,8 +77,19 @@ def add_tie_nb(tie_id, tie_w, i, j, new_strength, strengthen):
 
 
 @njit(cache=True)
-def ties_nb(venues, n_units, meet, u_meet, u_partner, tie_id, tie_w, decay, drop_below,
-            new_strength, strengthen):
+def ties_nb(
+    venues,
+    n_units,
+    meet,
+    u_meet,
+    u_partner,
+    tie_id,
+    tie_w,
+    decay,
+    drop_below,
+    new_strength,
+    strengthen,
+):
     """Numba kernel: decay, then co-presence meetings. Returns (meetings, new ties)."""
     R, K = venues.shape
     C = tie_id.shape[1]
@@ -167,8 +178,19 @@ def _add_tie_ref(tie_id, tie_w, i, j, new_strength, strengthen):
     return 1
 
 
-def ties_ref(venues, n_units, meet, u_meet, u_partner, tie_id, tie_w, decay, drop_below,
-             new_strength, strengthen):
+def ties_ref(
+    venues,
+    n_units,
+    meet,
+    u_meet,
+    u_partner,
+    tie_id,
+    tie_w,
+    decay,
+    drop_below,
+    new_strength,
+    strengthen,
+):
     """Plain-Python reference of :func:`ties_nb` (same inputs and draws)."""
     tie_w *= np.float32(1.0 - decay)
     drop = (tie_id >= 0) & (tie_w < drop_below)

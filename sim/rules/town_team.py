@@ -54,8 +54,9 @@ def allocate(world: World, pars: Params, vacancy: float) -> np.ndarray:
     traders /= traders.sum()
     if tp.community_led_design:
         gap = max(0.0, 1.0 - min(col.access_grocery, col.access_health))
-        residents = np.array([0.1 + col.isolated, 0.1 + vacancy + col.isolated, 0.1 + gap,
-                              0.05, 0.1])
+        residents = np.array(
+            [0.1 + col.isolated, 0.1 + vacancy + col.isolated, 0.1 + gap, 0.05, 0.1]
+        )
         residents /= residents.sum()
     else:
         residents = traders
@@ -88,8 +89,13 @@ def start_week(world: World, pars: Params) -> dict[str, float]:
     col.marketing = MARKETING_EFFECT * (1.0 - np.exp(-eff * mk / MARKETING_SCALE))
     col.pr_stock += eff * pr
     # the pools are paid only as used; the rest is spent now
-    return {"events": ev, "brokerage": 0.5 * mw, "startup": 0.5 * su, "marketing": mk,
-            "public_realm": pr}
+    return {
+        "events": ev,
+        "brokerage": 0.5 * mw,
+        "startup": 0.5 * su,
+        "marketing": mk,
+        "public_realm": pr,
+    }
 
 
 def end_week(world: World, pars: Params, spent: dict[str, float], grant: float) -> None:

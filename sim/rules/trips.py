@@ -27,8 +27,21 @@ NONE, CENTRE, PARK, ONLINE = 0, 1, 2, 3
 
 
 @njit(cache=True)
-def trips_nb(dist_km, park_km, online_prop, went, tie_id, tie_w, u, common_centre,
-             common_park, common_online, beta_dist, beta_friends, choice):
+def trips_nb(
+    dist_km,
+    park_km,
+    online_prop,
+    went,
+    tie_id,
+    tie_w,
+    u,
+    common_centre,
+    common_park,
+    common_online,
+    beta_dist,
+    beta_friends,
+    choice,
+):
     """Numba kernel: write each resident's trip choice (0..3) into ``choice``."""
     R = dist_km.shape[0]
     C = tie_id.shape[1]
@@ -51,24 +64,47 @@ def trips_nb(dist_km, park_km, online_prop, went, tie_id, tie_w, u, common_centr
         choice[i] = pick_logit_nb(v, u[i])
 
 
-def trips_ref(dist_km, park_km, online_prop, went, tie_id, tie_w, u, common_centre,
-              common_park, common_online, beta_dist, beta_friends, choice):
+def trips_ref(
+    dist_km,
+    park_km,
+    online_prop,
+    went,
+    tie_id,
+    tie_w,
+    u,
+    common_centre,
+    common_park,
+    common_online,
+    beta_dist,
+    beta_friends,
+    choice,
+):
     """Plain-Python reference of :func:`trips_nb` (same inputs and draws)."""
     for i in range(len(dist_km)):
         ws = [(int(f), float(w)) for f, w in zip(tie_id[i], tie_w[i], strict=True) if f >= 0]
         wsum = sum(w for _, w in ws)
         pull = sum(w for f, w in ws if went[f]) / wsum if wsum > 0 else 0.0
-        v = np.array([
-            0.0,
-            common_centre - beta_dist * math.log(dist_km[i] + 0.1) + beta_friends * pull,
-            common_park - beta_dist * math.log(park_km[i] + 0.1),
-            common_online + online_prop[i],
-        ])
+        v = np.array(
+            [
+                0.0,
+                common_centre - beta_dist * math.log(dist_km[i] + 0.1) + beta_friends * pull,
+                common_park - beta_dist * math.log(park_km[i] + 0.1),
+                common_online + online_prop[i],
+            ]
+        )
         choice[i] = pick_logit_ref(v, u[i])
 
 
-def common_utilities(pars, online: float, penalty: float, boost: float, attract_ratio: float,
-                     pr_gain: float, events: float, marketing: float) -> tuple[float, float, float]:
+def common_utilities(
+    pars,
+    online: float,
+    penalty: float,
+    boost: float,
+    attract_ratio: float,
+    pr_gain: float,
+    events: float,
+    marketing: float,
+) -> tuple[float, float, float]:
     """Parts of the centre, park and online utilities shared by every resident this week.
 
     ``attract_ratio`` is A_t / A_0 (centre attractiveness against week 0), ``events`` the event
@@ -76,8 +112,14 @@ def common_utilities(pars, online: float, penalty: float, boost: float, attract_
     """
     rp = pars.residents
     s = min(max(online, 1e-4), 1 - 1e-4)
-    centre = (rp.trip_const + rp.beta_attract * math.log(max(attract_ratio, 1e-6)) + pr_gain
-              + pars.council.event_boost * min(events, 1.0) + marketing - penalty)
+    centre = (
+        rp.trip_const
+        + rp.beta_attract * math.log(max(attract_ratio, 1e-6))
+        + pr_gain
+        + pars.council.event_boost * min(events, 1.0)
+        + marketing
+        - penalty
+    )
     park = rp.park_const - penalty
     online_u = rp.online_const + rp.online_beta * math.log(s / (1 - s)) + boost
     return centre, park, online_u

@@ -31,8 +31,25 @@ CENTRE, PARK, ONLINE = 1, 2, 3
 
 
 @njit(cache=True)
-def visits_nb(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w, beta_fv, u,
-              spend_mult, weight, venues, revenue, visits, out):
+def visits_nb(
+    choice,
+    group,
+    budget,
+    venues_prev,
+    tie_id,
+    w,
+    cum,
+    tot,
+    spend_w,
+    beta_fv,
+    u,
+    spend_mult,
+    weight,
+    venues,
+    revenue,
+    visits,
+    out,
+):
     """Numba kernel. Writes ``venues`` (R, K), adds to ``revenue`` and ``visits`` (per unit) and
     fills ``out`` = [budget, spend, kept, revenue, park, online] (GBP, weighted)."""
     R, K = venues.shape
@@ -110,8 +127,25 @@ def visits_nb(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w, 
         out[2] += weight * (b - spent)
 
 
-def visits_ref(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w, beta_fv, u,
-               spend_mult, weight, venues, revenue, visits, out):
+def visits_ref(
+    choice,
+    group,
+    budget,
+    venues_prev,
+    tie_id,
+    w,
+    cum,
+    tot,
+    spend_w,
+    beta_fv,
+    u,
+    spend_mult,
+    weight,
+    venues,
+    revenue,
+    visits,
+    out,
+):
     """Plain-Python reference of :func:`visits_nb` (same inputs and draws)."""
     R, K = venues.shape
     venues[:] = -1
@@ -168,8 +202,19 @@ def visits_ref(choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_w,
         out[2] += weight * (b - spent)
 
 
-def group_weights(pref, indep_taste, category, chain, log_attract, log_walk, blight_share,
-                  walk_b, blight, huff_a, quality):
+def group_weights(
+    pref,
+    indep_taste,
+    category,
+    chain,
+    log_attract,
+    log_walk,
+    blight_share,
+    walk_b,
+    blight,
+    huff_a,
+    quality,
+):
     """Weekly cached choice weights per group g = sector * n_taste + taste class.
 
     Returns ``(w, cum, tot)``: ``w[g, j]`` = exp(V_gj - shift) for occupied units, 0 for vacant
@@ -181,8 +226,12 @@ def group_weights(pref, indep_taste, category, chain, log_attract, log_walk, bli
     cat = np.maximum(category, 0)
     # (taste, unit) part and (sector, unit) part
     vt = pref[:, cat] + indep_taste[:, None] * (~chain)[None, :]
-    vs = (huff_a * log_attract[None, :] - walk_b * log_walk - blight * blight_share[None, :]
-          + quality[None, :])
+    vs = (
+        huff_a * log_attract[None, :]
+        - walk_b * log_walk
+        - blight * blight_share[None, :]
+        + quality[None, :]
+    )
     v = vs[:, None, :] + vt[None, :, :]  # (sector, taste, unit)
     v = v.reshape(n_sec * n_taste, -1)
     if v.shape[1]:

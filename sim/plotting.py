@@ -1,0 +1,211 @@
+"""Matplotlib figures of scenario comparisons (time series with bands, paired differences).
+
+Every figure is drawn with the non-interactive Agg backend and saved as PNG at 120 dpi with
+no ``Software`` metadata, so the same data give the same bytes.
+
+Inputs are the tidy tables of :mod:`sim.runner`:
+
+* ``ts``: per-step outcomes of every run, one row per (scenario, seed index, week), with
+  columns ``scenario``, ``seed_index``, ``week``, ``year``, ``policy`` and the outcomes;
+* ``paired``: paired differences, one row per (scenario, outcome), with columns
+  ``scenario``, ``baseline``, ``outcome``, ``mean``, ``lo``, ``hi``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+DPI = 120
+_PNG_META = {"Software": None}
+
+#: Readable labels of the headline outcomes (others are shown by their column name).
+LABELS: dict[str, str] = {
+    "vacancy_rate": "Vacancy rate",
+    "long_term_vacancy_rate": "Long-term vacancy rate (> 1 year)",
+    "shannon": "Diversity (Shannon index)",
+    "clone_town_index": "Clone-town index",
+    "independent_share": "Independent share of shops",
+    "mean_ties": "Mean ties per resident",
+    "isolated_share": "Isolated residents (share)",
+    "mean_engagement": "Mean civic engagement",
+    "footfall": "Footfall (household trips / week)",
+    "centre_share": "Centre share of spend",
+    "council_balance": "Council balance (GBP)",
+}
+
+#: Outcomes of the 3 x 3 comparison grid.
+GRID_OUTCOMES: tuple[str, ...] = (
+    "vacancy_rate",
+    "long_term_vacancy_rate",
+    "shannon",
+    "independent_share",
+    "clone_town_index",
+    "mean_ties",
+    "isolated_share",
+    "mean_engagement",
+    "footfall",
+)
+
+
+def label(outcome: str) -> str:
+    """Display label of an outcome column."""
+    return LABELS.get(outcome, outcome.replace("_", " "))
+
+
+def _scenarios(ts: pd.DataFrame) -> list[str]:
+    return [str(s) for s in pd.unique(ts["scenario"])]
+
+
+def _bands(ts: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Per scenario and week: calendar year, mean, 2.5 and 97.5 percentiles across seeds."""
+    g = ts.groupby(["scenario", "week"], sort=False)[outcome]
+    out = pd.DataFrame(
+        {
+            "year": ts.groupby(["scenario", "week"], sort=False)["year"].first(),
+            "mean": g.mean(),
+            "lo": g.quantile(0.025),
+            "hi": g.quantile(0.975),
+        }
+    )
+    return out.reset_index()
+
+
+def _burn_in_end(ts: pd.DataFrame) -> float | None:
+    """Calendar year at which the scenario levers start (end of burn-in), if any."""
+    pol = ts[ts["policy"] > 0.5]
+    if pol.empty:
+        return None
+    return float(pol["year"].min())
+
+
+def _draw_series(ax: Axes, ts: pd.DataFrame, outcome: str, scenarios: Sequence[str]) -> None:
+    b = _bands(ts, outcome)
+    colours = plt.get_cmap("tab10")
+    start = float(ts["year"].min())
+    end = _burn_in_end(ts)
+    if end is not None and end > start:
+        ax.axvspan(start, end, color="0.9", zorder=0, lw=0)
+    for k, s in enumerate(scenarios):
+        d = b[b["scenario"] == s]
+        c = colours(k % 10)
+        ax.fill_between(d["year"], d["lo"], d["hi"], color=c, alpha=0.18, lw=0)
+        ax.plot(d["year"], d["mean"], color=c, lw=1.4, label=s)
+    ax.set_title(label(outcome), fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3, lw=0.5)
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    fig.savefig(path, dpi=DPI, format="png", metadata=_PNG_META)
+    plt.close(fig)
+    return path
+
+
+def timeseries_figure(ts: pd.DataFrame, outcome: str, path: str | Path) -> Path:
+    """One outcome over calendar time: each scenario's mean with a 2.5-97.5 percentile band.
+
+    The burn-in (market levers for every scenario) is shaded grey.
+
+    Args:
+        ts: Per-step outcomes of every run (see the module docstring).
+        outcome: Outcome column to draw.
+        path: PNG file to write.
+
+    Returns:
+        The path written.
+    """
+    fig, ax = plt.subplots(figsize=(7.0, 4.0), layout="constrained")
+    _draw_series(ax, ts, outcome, _scenarios(ts))
+    ax.set_xlabel("year", fontsize=8)
+    ax.legend(fontsize=8, frameon=False)
+    n = int(ts["seed_index"].nunique()) if "seed_index" in ts else 1
+    fig.suptitle(
+        f"{label(outcome)}: mean and 95% range over {n} seeds (grey: burn-in)", fontsize=10
+    )
+    return _save(fig, path)
+
+
+def comparison_grid(
+    ts: pd.DataFrame, outcomes: Sequence[str] = GRID_OUTCOMES, path: str | Path = "grid.png"
+) -> Path:
+    """A grid (three columns) of time-series panels, one per outcome, all scenarios in each.
+
+    Args:
+        ts: Per-step outcomes of every run (see the module docstring).
+        outcomes: Outcome columns, one panel each (nine give a 3 x 3 grid).
+        path: PNG file to write.
+
+    Returns:
+        The path written.
+    """
+    outcomes = [o for o in outcomes if o in ts.columns]
+    ncol = 3
+    nrow = max(1, math.ceil(len(outcomes) / ncol))
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(11.0, 2.7 * nrow + 0.6), layout="constrained", squeeze=False
+    )
+    scen = _scenarios(ts)
+    for ax, o in zip(axes.flat, outcomes, strict=False):
+        _draw_series(ax, ts, o, scen)
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=max(1, len(scen)),
+        fontsize=8,
+        frameon=False,
+    )
+    fig.suptitle(
+        "Scenario means with 2.5-97.5 percentile bands over seeds (grey: burn-in)", fontsize=10
+    )
+    return _save(fig, path)
+
+
+def paired_figure(paired: pd.DataFrame, path: str | Path) -> Path:
+    """Forest plot of paired differences against the baseline scenario, one panel per outcome.
+
+    Args:
+        paired: Paired differences (see the module docstring).
+        path: PNG file to write.
+
+    Returns:
+        The path written.
+    """
+    outcomes = [str(o) for o in pd.unique(paired["outcome"])] if len(paired) else []
+    ncol = 3
+    nrow = max(1, math.ceil(len(outcomes) / ncol))
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(11.0, 1.9 * nrow + 0.6), layout="constrained", squeeze=False
+    )
+    base = str(paired["baseline"].iloc[0]) if len(paired) else ""
+    for ax, o in zip(axes.flat, outcomes, strict=False):
+        d = paired[paired["outcome"] == o]
+        y = np.arange(len(d))[::-1]
+        err = np.vstack([d["mean"] - d["lo"], d["hi"] - d["mean"]])
+        ax.errorbar(d["mean"], y, xerr=err, fmt="o", ms=4, color="tab:blue", capsize=3, lw=1.2)
+        ax.axvline(0.0, color="0.4", lw=0.8, ls="--")
+        ax.set_yticks(y, [str(s) for s in d["scenario"]], fontsize=7)
+        ax.set_ylim(-0.7, len(d) - 0.3)
+        ax.set_title(label(o), fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3, lw=0.5)
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"Paired difference from {base} (same seeds): mean and 95% interval", fontsize=10)
+    return _save(fig, path)
