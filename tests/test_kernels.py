@@ -1,0 +1,642 @@
+"""Every njit kernel equals its plain-Python reference on the same inputs and draws.
+
+Realistic inputs come from a small model after a few weeks (ties and venues populated); the
+draws come from numpy generators (tests may create them). Each kernel and its reference are
+called on separate copies of every output array and the results compared exactly (integer
+choices, venue and tie ids, float32 strengths) or to rtol 1e-12 (float accumulations).
+Hand-built cases cover the edges: degenerate utilities, a single open unit, a full resident
+evicting its weakest tie, engagement bounds, and the inverse-CDF helpers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.categories import MEET, SPEND_W
+from sim.logit import logit_shares, pick_logit_nb, pick_logit_ref, search_cum_nb, search_cum_ref
+from sim.model import THIRD_PLACES
+from sim.rules import council, engagement, ties, trips, visits
+from sim.state import centre_attractiveness
+
+SEEDS = (0, 1, 2)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _tie_pairs(tie_id: np.ndarray, tie_w: np.ndarray) -> dict[tuple[int, int], float]:
+    out = {}
+    for i, c in zip(*np.nonzero(tie_id >= 0), strict=True):
+        out[(int(i), int(tie_id[i, c]))] = float(tie_w[i, c])
+    return out
+
+
+def assert_ties_symmetric(tie_id: np.ndarray, tie_w: np.ndarray) -> None:
+    """Every (i, j) tie is held by j as (j, i) with the same strength; no duplicates or self-ties;
+    empty slots have strength 0."""
+    pairs = _tie_pairs(tie_id, tie_w)
+    for (i, j), w in pairs.items():
+        assert i != j, f"self-tie at {i}"
+        assert (j, i) in pairs, f"tie {i}->{j} not held by {j}"
+        assert pairs[(j, i)] == w, f"tie {i}-{j} strengths differ: {w} vs {pairs[(j, i)]}"
+    for i in range(tie_id.shape[0]):
+        ids = tie_id[i][tie_id[i] >= 0]
+        assert ids.size == np.unique(ids).size, f"resident {i} holds a duplicate tie"
+    assert np.all(tie_w[tie_id < 0] == 0.0)
+    assert np.all((tie_w[tie_id >= 0] > 0.0) & (tie_w[tie_id >= 0] <= 1.0))
+
+
+def trips_inputs(m, k: int):
+    """Inputs of trips_nb as the model builds them, with draws from default_rng(k)."""
+    w, pars = m.world, m.pars
+    res, u, col = w.res, w.units, w.col
+    d = {key: float(v[min(m.week, m.n_weeks - 1)]) for key, v in m.driver_table.items()}
+    attract = centre_attractiveness(u, pars.residents.huff_a) / col.attract_ref
+    cu = trips.common_utilities(
+        pars,
+        d["online"],
+        d["trip_penalty"],
+        d["online_boost"],
+        attract,
+        council.public_realm_gain(w, pars),
+        col.event_intensity,
+        col.marketing,
+    )
+    draws = np.random.default_rng(k).random(res.n)
+    return (
+        res.dist_km.copy(),
+        res.park_km.copy(),
+        res.online_prop.copy(),
+        res.went.copy(),
+        res.tie_id.copy(),
+        res.tie_w.copy(),
+        draws,
+        *cu,
+        pars.residents.beta_dist,
+        pars.residents.beta_friends,
+    )
+
+
+def visits_inputs(m, k: int):
+    """Inputs of visits_nb as the model builds them (venues_prev = last week's venues)."""
+    w, pars = m.world, m.pars
+    res, u = w.res, w.units
+    rp = pars.residents
+    blight = m._vacant_neighbour_share()
+    log_attract = (
+        np.log(np.maximum(np.where(u.category >= 0, 1.0, 0.0) * m._attract_per_m2(), 1e-12))
+        + m._log_attract_base
+    )
+    gw, cum, tot = visits.group_weights(
+        w.pref,
+        w.indep_taste,
+        u.category,
+        u.chain,
+        log_attract,
+        m._log_walk,
+        blight,
+        rp.walk_b,
+        rp.blight,
+        rp.huff_a,
+        u.quality,
+    )
+    group = res.sector * w.pref.shape[0] + res.taste
+    spend_w = np.where(u.category >= 0, SPEND_W[np.maximum(u.category, 0)], 0.0)
+    R, K = res.venues.shape
+    draws = np.random.default_rng(k).random((R, K))
+    return (
+        res.choice.copy(),
+        group,
+        res.budget.copy(),
+        res.venues.copy(),
+        res.tie_id.copy(),
+        gw,
+        cum,
+        tot,
+        spend_w,
+        rp.beta_friend_venue,
+        draws,
+        0.97,
+        w.weight,
+    )
+
+
+def run_visits(kernel, args, R, K, n_units):
+    venues = np.full((R, K), -7, np.int32)
+    revenue = np.zeros(n_units)
+    nvis = np.zeros(n_units)
+    out = np.zeros(6)
+    kernel(*args, venues, revenue, nvis, out)
+    return venues, revenue, nvis, out
+
+
+def meet_rates(m) -> np.ndarray:
+    u, tp = m.world.units, m.pars.ties
+    cat = np.maximum(u.category, 0)
+    meet = MEET[cat] * tp.meet_scale * np.where(THIRD_PLACES[cat], tp.third_place_meet, 1.0)
+    return np.where(u.category >= 0, np.minimum(meet, 1.0), 0.0)
+
+
+# ----------------------------------------------------------------------------- trips
+@pytest.mark.parametrize("k", SEEDS)
+def test_trips_nb_equals_ref_on_model_state(warm_model, k):
+    args = trips_inputs(warm_model, k)
+    assert (args[4] >= 0).any(), "fixture should have ties"
+    R = args[0].shape[0]
+    a, b = np.full(R, -1, np.int8), np.full(R, -1, np.int8)
+    trips.trips_nb(*args, a)
+    trips.trips_ref(*args, b)
+    np.testing.assert_array_equal(a, b)
+    assert set(np.unique(a)) <= {0, 1, 2, 3}
+    assert len(np.unique(a)) >= 3  # a realistic mix of choices
+
+
+def test_trips_nb_equals_ref_with_strong_friend_pull(warm_model):
+    args = list(trips_inputs(warm_model, 5))
+    args[3] = np.random.default_rng(9).random(args[3].shape[0]) < 0.5  # went
+    args[-1] = 3.0  # beta_friends
+    R = args[0].shape[0]
+    a, b = np.zeros(R, np.int8), np.zeros(R, np.int8)
+    trips.trips_nb(*args, a)
+    trips.trips_ref(*args, b)
+    np.testing.assert_array_equal(a, b)
+
+
+def _trip_case(R=50, seed=3):
+    g = np.random.default_rng(seed)
+    return (
+        g.uniform(0.1, 10, R),
+        g.uniform(0.1, 10, R),
+        g.normal(0, 1, R),
+        g.random(R) < 0.4,
+        np.full((R, 4), -1, np.int32),
+        np.zeros((R, 4), np.float32),
+        g.random(R),
+    )
+
+
+@pytest.mark.parametrize(
+    ("cu", "expected"),
+    [
+        ((-np.inf, -np.inf, -np.inf), trips.NONE),
+        ((-np.inf, -np.inf, 1e6), trips.ONLINE),
+        ((1e6, -np.inf, -np.inf), trips.CENTRE),
+        ((-np.inf, 1e6, -np.inf), trips.PARK),
+    ],
+)
+def test_trips_single_finite_alternative(cu, expected):
+    """All alternatives but one have utility -inf (or are negligible): everyone picks it."""
+    base = _trip_case()
+    R = base[0].shape[0]
+    u = base[6].copy()
+    u[:3] = [0.0, 0.5, 1.0 - 1e-16]  # the extremes of the draw
+    args = (*base[:6], u, *cu, 1.2, 0.8)
+    a, b = np.full(R, -1, np.int8), np.full(R, -1, np.int8)
+    trips.trips_nb(*args, a)
+    trips.trips_ref(*args, b)
+    np.testing.assert_array_equal(a, b)
+    assert np.all(a == expected)
+
+
+def test_trips_probabilities_match_logit():
+    """Empirical choice shares of one resident copied many times match softmax(v)."""
+    R = 40000
+    dist, park, prop = np.full(R, 2.0), np.full(R, 5.0), np.full(R, 0.2)
+    u = np.random.default_rng(11).random(R)
+    tie_id, tie_w = np.full((R, 2), -1, np.int32), np.zeros((R, 2), np.float32)
+    cc, cp, co, bd = 0.5, 0.8, -0.3, 1.0
+    choice = np.zeros(R, np.int8)
+    trips.trips_nb(
+        dist, park, prop, np.zeros(R, bool), tie_id, tie_w, u, cc, cp, co, bd, 1.0, choice
+    )
+    v = np.array([0.0, cc - bd * math.log(2.1), cp - bd * math.log(5.1), co + 0.2])
+    expected = logit_shares(v) * R
+    observed = np.bincount(choice, minlength=4)
+    assert stats.chisquare(observed, expected).pvalue > 1e-3
+
+
+# ----------------------------------------------------------------------------- visits
+@pytest.mark.parametrize("k", SEEDS)
+def test_visits_nb_equals_ref_on_model_state(warm_model, k):
+    args = visits_inputs(warm_model, k)
+    res = warm_model.world.res
+    assert (args[3] >= 0).any() and (args[4] >= 0).any(), "fixture should have venues and ties"
+    R, K = res.venues.shape
+    n = warm_model.world.units.n
+    va, ra, na, oa = run_visits(visits.visits_nb, args, R, K, n)
+    vb, rb, nb_, ob = run_visits(visits.visits_ref, args, R, K, n)
+    np.testing.assert_array_equal(va, vb)
+    np.testing.assert_allclose(ra, rb, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(na, nb_, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(oa, ob, rtol=1e-12, atol=0)
+    assert (va >= 0).any()
+    # the kernel's own bookkeeping: budget = spend + kept, spend = revenue + park + online
+    assert oa[0] == pytest.approx(oa[1] + oa[2], rel=1e-12)
+    assert oa[1] == pytest.approx(oa[3] + oa[4] + oa[5], rel=1e-12)
+    assert ra.sum() == pytest.approx(oa[3], rel=1e-12)
+
+
+def test_visits_nb_equals_ref_all_centre_with_friend_pull(warm_model):
+    """Everyone goes to the centre and friends' venues pull hard (the friend branch is hit)."""
+    args = list(visits_inputs(warm_model, 4))
+    R, K = warm_model.world.res.venues.shape
+    args[0] = np.full(R, visits.CENTRE, np.int8)
+    g = np.random.default_rng(2)
+    occ = np.flatnonzero(warm_model.world.units.category >= 0)
+    args[3] = occ[g.integers(0, occ.size, (R, K))].astype(np.int32)  # venues_prev
+    args[9] = 3.0  # beta_friend_venue
+    n = warm_model.world.units.n
+    va, ra, na, oa = run_visits(visits.visits_nb, args, R, K, n)
+    vb, rb, nb_, ob = run_visits(visits.visits_ref, args, R, K, n)
+    np.testing.assert_array_equal(va, vb)
+    np.testing.assert_allclose(ra, rb, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(na, nb_, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(oa, ob, rtol=1e-12, atol=0)
+    assert np.all(va >= 0)
+
+
+def test_visits_single_open_unit():
+    """Only one unit is open: every visit goes there, with friends or without."""
+    R, K, n, C = 30, 3, 5, 4
+    category = np.array([-1, -1, 2, -1, -1])
+    w = np.where(category >= 0, 1.0, 0.0)[None, :]
+    cum = np.cumsum(w, axis=1)
+    tot = cum[:, -1].copy()
+    g = np.random.default_rng(0)
+    choice = np.full(R, visits.CENTRE, np.int8)
+    choice[:4] = [0, 2, 3, 1]
+    tie_id = np.full((R, C), -1, np.int32)
+    tie_id[1:, 0] = np.arange(R - 1)
+    prev = np.full((R, K), -1, np.int32)
+    prev[::2, 0] = 2
+    u = g.random((R, K))
+    u[0, 0], u[-1, -1] = 0.0, 1.0 - 1e-16
+    spend_w = np.where(category >= 0, 0.8, 0.0)
+    args = (
+        choice,
+        np.zeros(R, np.int64),
+        np.full(R, 100.0),
+        prev,
+        tie_id,
+        w,
+        cum,
+        tot,
+        spend_w,
+        0.7,
+        u,
+        1.0,
+        2.0,
+    )
+    va, ra, na, oa = run_visits(visits.visits_nb, args, R, K, n)
+    vb, rb, nb_, ob = run_visits(visits.visits_ref, args, R, K, n)
+    np.testing.assert_array_equal(va, vb)
+    np.testing.assert_allclose(ra, rb, rtol=1e-12)
+    np.testing.assert_allclose(oa, ob, rtol=1e-12)
+    centre = choice == visits.CENTRE
+    assert np.all(va[centre] == 2) and np.all(va[~centre] == -1)
+    assert na[2] == pytest.approx(2.0 * K * centre.sum())
+    assert np.all(ra[category < 0] == 0.0) and np.all(na[category < 0] == 0.0)
+    # budget = spend + kept; spend = revenue + park + online
+    assert oa[0] == pytest.approx(oa[1] + oa[2])
+    assert oa[1] == pytest.approx(oa[3] + oa[4] + oa[5])
+    assert oa[3] == pytest.approx(2.0 * 100.0 * 0.8 * centre.sum())
+
+
+def test_visits_no_open_unit_spends_nothing():
+    R, K, n = 10, 2, 4
+    w = np.zeros((1, n))
+    args = (
+        np.full(R, visits.CENTRE, np.int8),
+        np.zeros(R, np.int64),
+        np.full(R, 50.0),
+        np.full((R, K), -1, np.int32),
+        np.full((R, 3), -1, np.int32),
+        w,
+        np.cumsum(w, 1),
+        np.zeros(1),
+        np.zeros(n),
+        0.5,
+        np.random.default_rng(1).random((R, K)),
+        1.0,
+        1.0,
+    )
+    for kern in (visits.visits_nb, visits.visits_ref):
+        v, r, nv, o = run_visits(kern, args, R, K, n)
+        assert np.all(v == -1) and r.sum() == 0 and nv.sum() == 0
+        assert o[1] == 0.0 and o[2] == pytest.approx(o[0])
+
+
+def test_visits_frequencies_match_logit_probabilities(warm_model):
+    """A group with no friends: venue frequencies over many draws match w[g] / tot[g]."""
+    args = visits_inputs(warm_model, 0)
+    gw, cum, tot = args[5], args[6], args[7]
+    g = int(np.argmax(tot > 0))
+    R, K = 20000, 2
+    n = gw.shape[1]
+    u = np.random.default_rng(123).random((R, K))
+    kargs = (
+        np.full(R, visits.CENTRE, np.int8),
+        np.full(R, g, np.int64),
+        np.full(R, 80.0),
+        np.full((R, K), -1, np.int32),
+        np.full((R, 4), -1, np.int32),
+        gw,
+        cum,
+        tot,
+        args[8],
+        0.5,
+        u,
+        1.0,
+        1.0,
+    )
+    venues, _, nvis, _ = run_visits(visits.visits_nb, kargs, R, K, n)
+    assert np.all(venues >= 0)
+    observed = np.bincount(venues.ravel(), minlength=n).astype(float)
+    np.testing.assert_allclose(nvis, observed)
+    p = gw[g] / tot[g]
+    assert np.all(observed[p == 0] == 0)
+    expected = p * R * K
+    # pool the units with small expected counts so the chi-square approximation holds
+    small = expected < 5
+    obs = np.append(observed[~small], observed[small].sum())
+    exp = np.append(expected[~small], expected[small].sum())
+    keep = exp > 0
+    assert keep.sum() > 10
+    assert stats.chisquare(obs[keep], exp[keep]).pvalue > 1e-3
+
+
+# ----------------------------------------------------------------------------- ties
+def _ties_args(m, k):
+    res = m.world.res
+    R, K = res.venues.shape
+    g = np.random.default_rng(k)
+    tp = m.pars.ties
+    return (
+        res.venues.copy(),
+        m.world.units.n,
+        meet_rates(m),
+        g.random((R, K)),
+        g.random((R, K)),
+    ), (tp.decay, tp.drop_below, tp.new_strength, tp.strengthen)
+
+
+@pytest.mark.parametrize("k", SEEDS)
+def test_ties_nb_equals_ref_on_model_state(warm_model, k):
+    res = warm_model.world.res
+    head, tail = _ties_args(warm_model, k)
+    assert (head[0] >= 0).any()
+    ia, wa = res.tie_id.copy(), res.tie_w.copy()
+    ib, wb = res.tie_id.copy(), res.tie_w.copy()
+    ra = ties.ties_nb(*head, ia, wa, *tail)
+    rb = ties.ties_ref(*head, ib, wb, *tail)
+    assert tuple(int(x) for x in ra) == tuple(int(x) for x in rb)
+    assert ra[0] > 0
+    np.testing.assert_array_equal(ia, ib)
+    np.testing.assert_array_equal(wa, wb)
+    assert wa.dtype == np.float32 and wb.dtype == np.float32
+    assert_ties_symmetric(ia, wa)
+
+
+def test_ties_nb_equals_ref_crowded_small_capacity(warm_model):
+    """Capacity 2 and certain meetings: evictions happen often; both versions agree."""
+    res = warm_model.world.res
+    R, K = res.venues.shape
+    g = np.random.default_rng(8)
+    occ = np.flatnonzero(warm_model.world.units.category >= 0)[:6]
+    venues = occ[g.integers(0, occ.size, (R, K))].astype(np.int32)
+    meet = np.ones(warm_model.world.units.n)
+    u_meet, u_partner = g.random((R, K)), g.random((R, K))
+    C = 2
+    ia, wa = np.full((R, C), -1, np.int32), np.zeros((R, C), np.float32)
+    for _ in range(4):  # several weeks, so strengths differ and the weakest gets evicted
+        ib, wb = ia.copy(), wa.copy()
+        ra = ties.ties_nb(
+            venues, warm_model.world.units.n, meet, u_meet, u_partner, ia, wa, 0.1, 0.05, 0.2, 0.15
+        )
+        rb = ties.ties_ref(
+            venues, warm_model.world.units.n, meet, u_meet, u_partner, ib, wb, 0.1, 0.05, 0.2, 0.15
+        )
+        assert tuple(ra) == tuple(rb)
+        np.testing.assert_array_equal(ia, ib)
+        np.testing.assert_array_equal(wa, wb)
+        assert_ties_symmetric(ia, wa)
+        u_meet, u_partner = g.random((R, K)), g.random((R, K))
+    assert (ia >= 0).mean() > 0.8  # nearly everyone is full: evictions happened
+
+
+@pytest.mark.parametrize("impl", ["nb", "ref"])
+def test_add_tie_full_resident_evicts_weakest(impl):
+    """Resident 0 is full; a new tie with 5 evicts its weakest tie (to 3) at both ends."""
+    tie_id = np.array(
+        [[1, 2, 3], [0, -1, -1], [0, -1, -1], [0, -1, -1], [-1, -1, -1], [-1, -1, -1]], np.int32
+    )
+    tie_w = np.array(
+        [[0.5, 0.3, 0.1], [0.5, 0, 0], [0.3, 0, 0], [0.1, 0, 0], [0, 0, 0], [0, 0, 0]], np.float32
+    )
+    add = ties.add_tie_nb if impl == "nb" else ties._add_tie_ref
+    assert add(tie_id, tie_w, 0, 5, 0.2, 0.15) == 1
+    assert list(tie_id[0]) == [1, 2, 5]
+    assert tie_w[0, 2] == np.float32(0.2)
+    assert list(tie_id[3]) == [-1, -1, -1] and tie_w[3].sum() == 0.0
+    assert tie_id[5, 0] == 0 and tie_w[5, 0] == np.float32(0.2)
+    assert_ties_symmetric(tie_id, tie_w)
+    # a repeat meeting strengthens both ends, capped at 1
+    assert add(tie_id, tie_w, 5, 0, 0.2, 0.15) == 0
+    assert tie_w[0, 2] == tie_w[5, 0] == np.float32(0.35)
+    add(tie_id, tie_w, 0, 1, 0.2, 0.9)
+    assert tie_w[0, 0] == tie_w[1, 0] == np.float32(1.0)
+    assert_ties_symmetric(tie_id, tie_w)
+
+
+@pytest.mark.parametrize("impl", ["nb", "ref"])
+def test_add_tie_full_and_all_strong_forms_no_tie(impl):
+    """A full resident whose weakest tie is stronger than a new one forms no tie."""
+    tie_id = np.array([[1, 2], [0, -1], [0, -1], [-1, -1]], np.int32)
+    tie_w = np.array([[0.5, 0.3], [0.5, 0], [0.3, 0], [0, 0]], np.float32)
+    before = tie_id.copy(), tie_w.copy()
+    add = ties.add_tie_nb if impl == "nb" else ties._add_tie_ref
+    assert add(tie_id, tie_w, 3, 0, 0.2, 0.15) == 0
+    np.testing.assert_array_equal(tie_id, before[0])
+    np.testing.assert_array_equal(tie_w, before[1])
+
+
+def test_ties_kernel_eviction_case_nb_equals_ref():
+    """Hand-built week: resident 0 is full and meets resident 4 at a unit with certain meeting;
+    the weakest of 0's ties is evicted at both ends."""
+    tie_id = np.array([[1, 2, 3], [0, -1, -1], [0, -1, -1], [0, -1, -1], [-1, -1, -1]], np.int32)
+    tie_w = np.array(
+        [[0.9, 0.6, 0.3], [0.9, 0, 0], [0.6, 0, 0], [0.3, 0, 0], [0, 0, 0]], np.float32
+    )
+    venues = np.array([[0], [-1], [-1], [-1], [0]], np.int32)
+    meet = np.array([0.9])
+    u_meet = np.array([[0.0], [0.5], [0.5], [0.5], [0.95]])  # only resident 0 initiates
+    u_partner = np.full((5, 1), 0.5)
+    out = []
+    for kern in (ties.ties_nb, ties.ties_ref):
+        ti, tw = tie_id.copy(), tie_w.copy()
+        r = kern(venues, 1, meet, u_meet, u_partner, ti, tw, 0.0, 0.05, 0.5, 0.15)
+        out.append((tuple(int(x) for x in r), ti, tw))
+        assert_ties_symmetric(ti, tw)
+        assert r[0] == 1 and r[1] == 1
+        assert 4 in ti[0] and 3 not in ti[0] and 0 in ti[4]
+        assert (ti[3] == -1).all()
+    assert out[0][0] == out[1][0]
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    np.testing.assert_array_equal(out[0][2], out[1][2])
+
+
+def test_ties_decay_drops_weak_ties_symmetrically():
+    tie_id = np.array([[1, 2], [0, -1], [0, -1]], np.int32)
+    tie_w = np.array([[0.5, 0.06], [0.5, 0], [0.06, 0]], np.float32)
+    venues = np.full((3, 1), -1, np.int32)
+    for kern in (ties.ties_nb, ties.ties_ref):
+        ti, tw = tie_id.copy(), tie_w.copy()
+        assert tuple(
+            int(x)
+            for x in kern(
+                venues,
+                2,
+                np.ones(2),
+                np.zeros((3, 1)),
+                np.zeros((3, 1)),
+                ti,
+                tw,
+                0.2,
+                0.05,
+                0.2,
+                0.1,
+            )
+        ) == (0, 0)
+        assert list(ti[0]) == [1, -1] and list(ti[2]) == [-1, -1]
+        assert tw[0, 0] == tw[1, 0] == np.float32(0.5) * np.float32(0.8)
+        assert_ties_symmetric(ti, tw)
+
+
+def test_ties_symmetric_after_model_run(make_model):
+    m = make_model(seed=3, steps=30)
+    res = m.world.res
+    assert (res.tie_id >= 0).any()
+    assert_ties_symmetric(res.tie_id, res.tie_w)
+
+
+# ----------------------------------------------------------------------------- engagement
+@pytest.mark.parametrize("k", SEEDS)
+def test_engagement_nb_equals_ref_on_model_state(warm_model, k):
+    res, ep = warm_model.world.res, warm_model.pars.engagement
+    part = np.random.default_rng(k).random(res.n) < 0.3
+    a, b = res.engagement.copy(), res.engagement.copy()
+    engagement.engagement_nb(a, res.tie_w, part, ep.rise_ties, ep.rise_participation, ep.decay)
+    engagement.engagement_ref(b, res.tie_w, part, ep.rise_ties, ep.rise_participation, ep.decay)
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+    assert np.all((a >= 0) & (a <= 1))
+
+
+@pytest.mark.parametrize(
+    ("rise_ties", "rise_part", "decay"),
+    [(0.0, 0.0, 0.0), (1.0, 1.0, 0.0), (0.0, 0.0, 1.0), (1.0, 1.0, 1.0), (0.7, 0.9, 0.4)],
+)
+def test_engagement_stays_in_unit_interval(rise_ties, rise_part, decay):
+    g = np.random.default_rng(4)
+    R, C = 200, 6
+    e0 = np.concatenate([[0.0, 1.0, 0.5], g.random(R - 3)])
+    tie_w = (g.random((R, C)) * (g.random((R, C)) < 0.7)).astype(np.float32)
+    tie_w[0] = 1.0
+    part = g.random(R) < 0.5
+    a, b = e0.copy(), e0.copy()
+    for _ in range(20):
+        engagement.engagement_nb(a, tie_w, part, rise_ties, rise_part, decay)
+        engagement.engagement_ref(b, tie_w, part, rise_ties, rise_part, decay)
+        assert np.all((a >= 0.0) & (a <= 1.0))
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+
+
+def test_engagement_rises_and_decays():
+    tie_w = np.array([[1.0, 1.0], [0.0, 0.0]], np.float32)
+    e = np.array([0.5, 0.5])
+    engagement.engagement_nb(e, tie_w, np.array([True, False]), 0.1, 0.1, 0.05)
+    assert e[0] == pytest.approx(0.5 + 0.1 * 0.5 + 0.1 * 0.5 - 0.05 * 0.5)
+    assert e[1] == pytest.approx(0.5 - 0.05 * 0.5)
+
+
+# ----------------------------------------------------------------------------- logit helpers
+V_CASES = [
+    np.array([0.0, 0.0, 0.0, 0.0]),  # equal weights
+    np.array([1.0, -2.0, 0.5]),
+    np.array([-np.inf, 3.0, -np.inf]),
+    np.array([700.0, 699.0, -700.0]),  # large: needs the max shift
+    np.array([2.5]),
+]
+U_CASES = [0.0, 1e-12, 0.25, 0.5, 0.75, 1.0 - 1e-12, float(np.nextafter(1.0, 0.0))]
+
+
+@pytest.mark.parametrize("v", V_CASES, ids=range(len(V_CASES)))
+@pytest.mark.parametrize("u", U_CASES)
+def test_pick_logit_nb_equals_ref(v, u):
+    a, b = pick_logit_nb(v, u), pick_logit_ref(v, u)
+    assert a == b
+    assert 0 <= a < v.shape[0]
+    assert np.isfinite(v[a])
+
+
+def test_pick_logit_edges():
+    eq = np.zeros(4)
+    assert pick_logit_nb(eq, 0.0) == 0
+    assert pick_logit_nb(eq, 0.2499) == 0
+    assert pick_logit_nb(eq, 0.25) == 1
+    assert pick_logit_nb(eq, 0.74) == 2
+    assert pick_logit_nb(eq, float(np.nextafter(1.0, 0.0))) == 3
+    assert pick_logit_nb(np.array([-np.inf, -np.inf, 0.0]), 0.0) == 2
+
+
+def test_pick_logit_frequencies_match_softmax():
+    v = np.array([0.3, -1.0, 1.2, 0.0, 0.0])
+    u = np.random.default_rng(5).random(20000)
+    picks = np.array([pick_logit_nb(v, x) for x in u])
+    ref = np.array([pick_logit_ref(v, x) for x in u[:2000]])
+    np.testing.assert_array_equal(picks[:2000], ref)
+    expected = logit_shares(v) * u.size
+    assert stats.chisquare(np.bincount(picks, minlength=v.size), expected).pvalue > 1e-3
+
+
+CUM_CASES = [
+    np.array([1.0, 2.0, 3.0, 4.0]),  # equal weights
+    np.array([0.0, 0.0, 0.5, 0.5, 0.5, 2.0]),  # zero weights (vacant units) at start and middle
+    np.array([0.0, 1.0, 1.0, 1.0]),  # zero weights at the end
+    np.array([7.0]),
+]
+
+
+@pytest.mark.parametrize("cum", CUM_CASES, ids=range(len(CUM_CASES)))
+def test_search_cum_nb_equals_ref(cum):
+    tot = cum[-1]
+    targets = [
+        0.0,
+        1e-15,
+        *(np.unique(cum).tolist()),
+        tot * (1 - 1e-15),
+        tot,
+        float(np.nextafter(tot, 0.0)),
+        tot * 2,
+        *np.linspace(0, tot, 37).tolist(),
+    ]
+    for t in targets:
+        a, b = search_cum_nb(cum, t), search_cum_ref(cum, t)
+        assert a == b, (cum, t)
+        if t < tot:
+            assert cum[a] > t and (a == 0 or cum[a - 1] <= t)
+            assert (np.diff(np.concatenate([[0.0], cum]))[a]) > 0  # never a zero-weight slot
+
+
+def test_search_cum_equal_weights_and_random_targets():
+    cum = np.arange(1.0, 11.0)
+    assert search_cum_nb(cum, 0.0) == 0
+    assert search_cum_nb(cum, 0.999) == 0
+    assert search_cum_nb(cum, 1.0) == 1
+    assert search_cum_nb(cum, 9.999) == 9
+    g = np.random.default_rng(6)
+    w = g.random(300) * (g.random(300) < 0.7)
+    cum = np.cumsum(w)
+    for t in g.random(2000) * cum[-1]:
+        assert search_cum_nb(cum, t) == search_cum_ref(cum, t)

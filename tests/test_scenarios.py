@@ -1,0 +1,249 @@
+"""Scenario and drivers files (sim.scenarios): loading, validation messages, driver paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.params import GROUPS, Params, spec_index
+from sim.scenarios import (
+    DRIVERS_DIR,
+    SCENARIOS_DIR,
+    Drivers,
+    InputError,
+    Scenario,
+    check_value,
+    driver_names,
+    load_drivers,
+    load_scenario,
+    scenario_names,
+)
+
+GOVERNANCE = {"consumer_led", "council_led", "town_team", "co_produced"}
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def one_line_error(exc: pytest.ExceptionInfo) -> str:
+    msg = str(exc.value)
+    assert "\n" not in msg, msg
+    return msg
+
+
+# ----------------------------------------------------------------------------- bundled files
+def test_bundled_scenarios_present():
+    assert GOVERNANCE <= set(scenario_names())
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_bundled_scenario_loads(name):
+    s = load_scenario(name)
+    assert isinstance(s, Scenario)
+    assert s.name == name
+    assert len(s.description) > 20
+    assert Path(s.source).resolve() == (SCENARIOS_DIR / f"{name}.toml").resolve()
+    idx = spec_index()
+    for g, vals in s.overrides.items():
+        assert g in GROUPS
+        for k, v in vals.items():
+            assert isinstance(v, idx[g][k].type)
+    Params().replace(s.overrides)  # applies cleanly
+    # loading by path gives the same scenario
+    assert load_scenario(SCENARIOS_DIR / f"{name}.toml").overrides == s.overrides
+
+
+def test_scenarios_set_only_levers():
+    """Governance scenarios hold levers only (MODEL.md): no behavioural parameter differs."""
+    idx = spec_index()
+    for name in GOVERNANCE:
+        for g, vals in load_scenario(name).overrides.items():
+            for k in vals:
+                assert idx[g][k].kind == "lever", f"{name}: {g}.{k} is not a lever"
+
+
+def test_consumer_led_is_the_defaults():
+    s = load_scenario("consumer_led")
+    assert Params().replace(s.overrides) == Params()
+    assert load_scenario(None).overrides == {}
+
+
+def test_bundled_drivers_present():
+    assert {"baseline", "recession", "pandemic"} <= set(driver_names())
+
+
+@pytest.mark.parametrize("name", driver_names())
+def test_bundled_drivers_load(name):
+    d = load_drivers(name)
+    assert isinstance(d, Drivers)
+    assert d.name == name and d.description
+    assert Path(d.source).resolve() == (DRIVERS_DIR / f"{name}.toml").resolve()
+    t = d.weekly(10 * 52)
+    for k in ("online", "spend_mult", "trip_penalty", "online_boost", "chain_expansion"):
+        assert t[k].shape == (520,) and np.isfinite(t[k]).all()
+    assert ((t["online"] >= 0) & (t["online"] < 1)).all()
+    assert ((t["spend_mult"] > 0) & (t["spend_mult"] <= 1)).all()
+
+
+def test_default_drivers_are_baseline():
+    d = load_drivers(None)
+    assert d.name == "baseline"
+    np.testing.assert_allclose(
+        d.online_at(np.arange(2005, 2040, 0.25)), Drivers().online_at(np.arange(2005, 2040, 0.25))
+    )
+
+
+# ----------------------------------------------------------------------------- online path
+def test_online_share_matches_ons_anchor_points():
+    d = load_drivers("baseline")
+    assert float(d.online_at(2007.5)) == pytest.approx(0.034, abs=1e-9)
+    assert float(d.online_at(2020.0)) == pytest.approx(0.195, abs=1e-9)
+    assert float(d.online_at(2035.0)) == pytest.approx(0.30, abs=1e-9)
+    # flat outside the anchors
+    assert float(d.online_at(2000.0)) == pytest.approx(0.034, abs=1e-9)
+    assert float(d.online_at(2050.0)) == pytest.approx(0.30, abs=1e-9)
+
+
+def test_online_share_monotone_2008_2019():
+    d = load_drivers("baseline")
+    yrs = np.linspace(2008.0, 2019.0, 12 * 52)
+    s = d.online_at(yrs)
+    assert np.all(np.diff(s) > 0)
+    assert 0.034 < s[0] < s[-1] < 0.195
+    # weekly table of a run from 2008 follows the same path
+    t = d.weekly(12 * 52)
+    np.testing.assert_allclose(t["online"], d.online_at(2008.0 + np.arange(12 * 52) / 52))
+
+
+def test_online_scale_and_shift():
+    base = load_drivers("baseline")
+    hi = load_drivers("high_online") if "high_online" in driver_names() else None
+    if hi is not None:
+        yrs = np.array([2010.0, 2015.0, 2020.0])
+        np.testing.assert_allclose(hi.online_at(yrs), base.online_at(yrs) * 1.5)
+    d = Drivers(online_shift=-0.5)
+    assert float(d.online_at(2010.0)) == 0.0  # clipped at 0
+    assert float(Drivers(online_scale=10.0).online_at(2035.0)) == 0.99  # clipped at 0.99
+
+
+# ----------------------------------------------------------------------------- shocks
+def test_recession_spend_dips_and_recovers():
+    d = load_drivers("recession")
+    (shock,) = d.shocks
+    assert shock.kind == "recession"
+    t = d.weekly(5 * 52)
+    s = t["spend_mult"]
+    start = int(round((shock.start_year - d.start_year) * 52))
+    trough = int(np.argmin(s))
+    assert np.all(s[:start] == 1.0)
+    assert s[trough] == pytest.approx(1.0 - shock.spend_drop, abs=2e-3)
+    assert start < trough < start + shock.weeks
+    assert np.all(np.diff(s[start : trough + 1]) <= 1e-12)  # falls to the trough
+    assert np.all(np.diff(s[trough : start + shock.weeks + 1]) >= -1e-12)  # then recovers
+    assert np.all(s[start + shock.weeks + 1 :] == 1.0)
+    assert np.all(t["trip_penalty"] == 0.0) and np.all(t["online_boost"] == 0.0)
+
+
+def test_pandemic_shock_plateau():
+    d = load_drivers("pandemic")
+    (shock,) = d.shocks
+    assert shock.kind == "pandemic"
+    yrs = d.year_of(np.arange(10 * 52))
+    prof = shock.profile(yrs)
+    inside = prof > 0
+    assert inside.sum() in (shock.weeks, shock.weeks + 1)
+    assert np.all(prof[inside] == 1.0)  # a plateau
+    t = d.weekly(10 * 52)
+    assert t["trip_penalty"].max() == pytest.approx(shock.trip_penalty)
+    assert t["online_boost"].max() == pytest.approx(shock.online_boost)
+    np.testing.assert_array_equal(t["trip_penalty"] > 0, inside)
+    # the 2020 lockdown peak in the online path
+    assert float(d.online_at(2020.87)) == pytest.approx(0.362, abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_unknown_key_suggests_nearest(tmp_path):
+    p = write(tmp_path, "name = 'x'\n[council]\nrates_multipler = 0.5\n")
+    with pytest.raises(InputError) as exc:
+        load_scenario(p)
+    msg = one_line_error(exc)
+    assert str(p) in msg
+    assert "rates_multipler" in msg and "did you mean 'council.rates_multiplier'" in msg
+
+
+def test_unknown_table_suggests_nearest(tmp_path):
+    p = write(tmp_path, "[councl]\nevents = 1.0\n")
+    with pytest.raises(InputError) as exc:
+        load_scenario(p)
+    assert "did you mean 'council'" in one_line_error(exc)
+
+
+def test_out_of_bounds_gives_bounds(tmp_path):
+    p = write(tmp_path, "[council]\nrates_multiplier = 3.0\n")
+    with pytest.raises(InputError) as exc:
+        load_scenario(p)
+    msg = one_line_error(exc)
+    assert "council.rates_multiplier" in msg and "[0, 1.5]" in msg and "outside" in msg
+
+
+@pytest.mark.parametrize("value", ["1", "'yes'", "0.0"])
+def test_bool_type_errors(tmp_path, value):
+    p = write(tmp_path, f"[landlords]\nmeanwhile = {value}\n")
+    with pytest.raises(InputError) as exc:
+        load_scenario(p)
+    assert "landlords.meanwhile" in one_line_error(exc) and "true or false" in str(exc.value)
+
+
+def test_number_type_errors(tmp_path):
+    p = write(tmp_path, "[council]\nevents = true\n")
+    with pytest.raises(InputError, match="must be a number"):
+        load_scenario(p)
+    p = write(tmp_path, "[ties]\ncapacity = 2.5\n")
+    with pytest.raises(InputError, match="whole number"):
+        load_scenario(p)
+
+
+def test_missing_and_malformed_files(tmp_path):
+    with pytest.raises(InputError, match="not found") as exc:
+        load_scenario(tmp_path / "nope.toml")
+    one_line_error(exc)
+    with pytest.raises(InputError, match="did you mean 'co_produced'"):
+        load_scenario("co_produce")
+    p = write(tmp_path, "[council\nevents = 1\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_scenario(p)
+    with pytest.raises(InputError, match="not found"):
+        load_drivers(tmp_path / "nope.toml")
+
+
+def test_bad_drivers_files(tmp_path):
+    cases = {
+        "[online]\nyeer = [2010.0]\n": "did you mean 'year'",
+        "[online]\nyear = [2010.0, 2011.0]\nshare = [0.1]\n": "equal",
+        "[online]\nyear = [2010.0, 2009.0]\nshare = [0.1, 0.2]\n": "increase",
+        "[online]\nyear = [2010.0]\nshare = [1.5]\n": "[0, 1]",
+        "[[shock]]\nkind = 'war'\nstart_year = 2010.0\n": "recession, pandemic",
+        "[[shock]]\nkind = 'recession'\n": "start_year is required",
+        "[[shock]]\nkind = 'recession'\nstart_year = 2010\nspend_drop = 2.0\n": "[0, 1]",
+        "strat_year = 2008.0\n": "did you mean 'start_year'",
+    }
+    for text, fragment in cases.items():
+        p = write(tmp_path, text, "d.toml")
+        with pytest.raises(InputError) as exc:
+            load_drivers(p)
+        msg = one_line_error(exc)
+        assert fragment in msg, (text, msg)
+        assert str(p) in msg
+
+
+def test_check_value_casts_and_refuses():
+    assert check_value("t", "ties", "capacity", 6.0) == 6
+    assert isinstance(check_value("t", "ties", "capacity", 6.0), int)
+    assert check_value("t", "council", "events", 5) == 5.0
+    with pytest.raises(InputError, match="outside"):
+        check_value("t", "council", "events", float("nan"))
