@@ -27,6 +27,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim.results import HEADLINE  # noqa: E402
+
 DPI = 120
 _PNG_META = {"Software": None}
 
@@ -43,6 +45,7 @@ LABELS: dict[str, str] = {
     "footfall": "Footfall (household trips / week)",
     "centre_share": "Centre share of spend",
     "council_balance": "Council balance (GBP)",
+    "council_net": "Council net budget (GBP/week)",
 }
 
 #: Outcomes of the 3 x 3 comparison grid.
@@ -57,6 +60,9 @@ GRID_OUTCOMES: tuple[str, ...] = (
     "mean_engagement",
     "footfall",
 )
+
+#: Outcomes drawn as single time-series figures by :func:`compare_figures`.
+TIMESERIES_FIGURES: tuple[str, ...] = ("vacancy_rate", "shannon", "mean_ties", "council_net")
 
 
 def label(outcome: str) -> str:
@@ -209,3 +215,36 @@ def paired_figure(paired: pd.DataFrame, path: str | Path) -> Path:
         ax.set_visible(False)
     fig.suptitle(f"Paired difference from {base} (same seeds): mean and 95% interval", fontsize=10)
     return _save(fig, path)
+
+
+def compare_figures(
+    ts: pd.DataFrame, paired: pd.DataFrame, folder: str | Path, baseline: str
+) -> dict[str, str]:
+    """The figures of a scenario comparison: headline grid, paired differences, time series.
+
+    Args:
+        ts: Per-step outcomes of every run (see the module docstring).
+        paired: Paired differences (see the module docstring); may be empty.
+        folder: Existing folder the PNG files are written into.
+        baseline: Name of the scenario differences are taken from (for the caption).
+
+    Returns:
+        ``{caption: file name}`` in report order, file names relative to ``folder``.
+    """
+    folder = Path(folder)
+    made: dict[str, str] = {}
+    grid = [o for o in GRID_OUTCOMES if o in ts.columns]
+    comparison_grid(ts, grid, folder / "outcomes.png")
+    made["Headline outcomes over time"] = "outcomes.png"
+    if len(paired):
+        order = {o: i for i, o in enumerate(HEADLINE)}
+        ph = paired[paired["outcome"].isin(order)].copy()
+        ph["_o"] = ph["outcome"].map(order)
+        ph = ph.sort_values("_o", kind="stable").drop(columns="_o")
+        paired_figure(ph, folder / "paired_differences.png")
+        made[f"Paired differences from {baseline}"] = "paired_differences.png"
+    for o in TIMESERIES_FIGURES:
+        if o in ts.columns:
+            timeseries_figure(ts, o, folder / f"{o}.png")
+            made[label(o)] = f"{o}.png"
+    return made

@@ -52,7 +52,7 @@ HEADLINE: tuple[str, ...] = (
     "mean_engagement",
     "footfall",
     "centre_share",
-    "council_balance",
+    "council_net",
 )
 
 

@@ -54,8 +54,9 @@ DEFAULT_SCENARIOS: tuple[str, ...] = ("consumer_led", "council_led", "town_team"
 BASELINE: str = "consumer_led"
 #: Allowed number of replicate seeds.
 MAX_SEEDS: int = 10_000
-#: Outcomes drawn as single time-series figures by :func:`write_compare`.
-TIMESERIES_FIGURES: tuple[str, ...] = ("vacancy_rate", "shannon", "mean_ties", "council_balance")
+#: Draws a comparison's figures: ``f(steps, paired, folder, baseline) -> {caption: file}``
+#: with file names relative to ``folder`` (e.g. :func:`sim.plotting.compare_figures`).
+FigureMaker = Callable[[pd.DataFrame, pd.DataFrame, Path, str], dict[str, str]]
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -661,9 +662,9 @@ def report_markdown(
         "than the gap between two separate intervals because common random numbers cancel "
         "shared noise. With one seed no interval can be computed (lo = hi = mean).",
         "",
-        "## Figures",
-        "",
     ]
+    if figures:
+        lines += ["## Figures", ""]
     for cap, rel in figures.items():
         lines += [f"### {cap}", "", f"![{cap}]({rel})", ""]
     lines += [
@@ -686,7 +687,12 @@ def _gzip_bytes(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def write_compare(out_dir: str | Path, result: CompareResult) -> Path:
+def write_compare(
+    out_dir: str | Path,
+    result: CompareResult,
+    draw_figures: FigureMaker | None = None,
+    figures: bool = True,
+) -> Path:
     """Write tables, figures and ``report.md`` of a comparison into ``out_dir``, atomically.
 
     Everything is first written into a temporary sibling directory, then each file is moved
@@ -696,12 +702,17 @@ def write_compare(out_dir: str | Path, result: CompareResult) -> Path:
     Args:
         out_dir: Output directory (created if missing).
         result: The comparison.
+        draw_figures: Draws the figures into a folder (default:
+            :func:`sim.plotting.compare_figures`).
+        figures: False writes tables and report only.
 
     Returns:
         Path of ``report.md``.
     """
-    from sim import plotting  # deferred: matplotlib loads only when figures are drawn
+    if figures and draw_figures is None:
+        from sim.plotting import compare_figures  # deferred: matplotlib only when drawing
 
+        draw_figures = compare_figures
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -720,22 +731,12 @@ def write_compare(out_dir: str | Path, result: CompareResult) -> Path:
             **result.meta,
         }
         (tmp / "compare.json").write_bytes(json_bytes(info))
-        (tmp / "figures").mkdir()
-        figures: dict[str, str] = {}
-        grid = [o for o in plotting.GRID_OUTCOMES if o in result.steps.columns]
-        plotting.comparison_grid(result.steps, grid, tmp / "figures" / "outcomes.png")
-        figures["Headline outcomes over time"] = "figures/outcomes.png"
-        if len(paired):
-            ph = paired[paired["outcome"].isin(HEADLINE)].copy()
-            ph["_o"] = ph["outcome"].map({o: i for i, o in enumerate(HEADLINE)})
-            ph = ph.sort_values(["_o"], kind="stable").drop(columns="_o")
-            plotting.paired_figure(ph, tmp / "figures" / "paired_differences.png")
-            figures[f"Paired differences from {result.baseline}"] = "figures/paired_differences.png"
-        for o in TIMESERIES_FIGURES:
-            if o in result.steps.columns:
-                plotting.timeseries_figure(result.steps, o, tmp / "figures" / f"{o}.png")
-                figures[plotting.label(o)] = f"figures/{o}.png"
-        report = report_markdown(result, table, paired, figures)
+        links: dict[str, str] = {}
+        if figures and draw_figures is not None:
+            (tmp / "figures").mkdir()
+            made = draw_figures(result.steps, paired, tmp / "figures", result.baseline)
+            links = {cap: f"figures/{rel}" for cap, rel in made.items()}
+        report = report_markdown(result, table, paired, links)
         (tmp / "report.md").write_text(report, encoding="utf-8", newline="\n")
         # move into place, file by file
         out.mkdir(parents=True, exist_ok=True)

@@ -287,7 +287,11 @@ def init_world(
         rent=np.where(occ, rent0, 0.0),
         subsidy=np.zeros(n),
         lease_end=np.where(occ, lease_end, 0).astype(np.int32),
-        opened=np.where(occ, -(rng_occ.random(n) * 260).astype(np.int32), 0).astype(np.int32),
+        # initial occupiers are reviewed on this run's trading, staggered over the first
+        # min_age_weeks (no synchronised wave of branch reviews)
+        opened=np.where(occ, -(rng_occ.random(n) * op.min_age_weeks).astype(np.int32), 0).astype(
+            np.int32
+        ),
         vacant_since=np.where(occ, 0, vacant_since).astype(np.int32),
         revenue=np.zeros(n),
         visits=np.zeros(n),

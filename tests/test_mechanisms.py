@@ -48,8 +48,12 @@ def test_institutional_rent_floor_lengthens_vacancy_spells():
 def test_third_place_meeting_raises_mean_ties():
     for s in SEEDS[:3]:
         low = _run(s, years=0.6, residents=800, overrides={"run": {"burn_in_weeks": 4}})
-        high = _run(s, years=0.6, residents=800,
-                    overrides={"run": {"burn_in_weeks": 4}, "ties": {"third_place_meet": 3.0}})
+        high = _run(
+            s,
+            years=0.6,
+            residents=800,
+            overrides={"run": {"burn_in_weeks": 4}, "ties": {"third_place_meet": 3.0}},
+        )
         assert high.mean_ties.iloc[-8:].mean() > low.mean_ties.iloc[-8:].mean()
 
 
@@ -60,7 +64,7 @@ def test_scenarios_identical_until_levers_differ():
     a = _run(5, years=0.5, residents=600, scenario="consumer_led", overrides=over)
     b = _run(5, years=0.5, residents=600, scenario="co_produced", overrides=over)
     pd.testing.assert_frame_equal(a.iloc[: burn + 1], b.iloc[: burn + 1])
-    later = (a.iloc[burn + 1:] - b.iloc[burn + 1:]).abs().to_numpy().sum()
+    later = (a.iloc[burn + 1 :] - b.iloc[burn + 1 :]).abs().to_numpy().sum()
     assert later > 0.0
 
 
@@ -68,7 +72,9 @@ def test_stronger_distance_decay_shrinks_the_catchment():
     """With a stronger distance decay, fewer distant residents visit the centre."""
     near, far = [], []
     for beta in (0.5, 2.0):
-        m = TownModel(rng=3, years=0.2, residents=3000, overrides={"residents": {"beta_dist": beta}})
+        m = TownModel(
+            rng=3, years=0.2, residents=3000, overrides={"residents": {"beta_dist": beta}}
+        )
         for _ in range(6):
             m.step()
         res = m.world.res

@@ -145,7 +145,7 @@ def step(
     # --- exits
     bust = indep & ((u.cash < 0.0) | (draws < op.exit_hazard / 52.0))
     threshold = op.chain_threshold + op.chain_threshold_online * online
-    age = week - np.maximum(u.opened, 0)  # initial branches are reviewed on this run's data
+    age = week - u.opened
     chain_close = com & u.chain & (age >= op.min_age_weeks) & (u.margin < threshold)
     lease_over = occ & (u.lease_end <= week) & ~bust & ~chain_close
     lease_over[np.asarray(lost_sponsor, dtype=np.int64)] = False
