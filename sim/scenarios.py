@@ -37,6 +37,14 @@ class InputError(ValueError):
     """A user-facing input problem; the message is one line and names file and field."""
 
 
+def display_path(path: Path) -> str:
+    """A bundled file as ``scenarios/...`` (machine-independent); any other path as given."""
+    try:
+        return str(Path(path).resolve().relative_to(SCENARIOS_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
 def _nearest(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
     return f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(options)}"
@@ -156,7 +164,7 @@ def load_scenario(spec: str | Path | Scenario | None) -> Scenario:
     desc = data.pop("description", "")
     if not isinstance(name, str) or not isinstance(desc, str):
         raise InputError(f"{path}: name and description must be strings")
-    return Scenario(name, desc.strip(), parse_overrides(str(path), data), str(path))
+    return Scenario(name, desc.strip(), parse_overrides(str(path), data), display_path(path))
 
 
 # ----------------------------------------------------------------------------- drivers
@@ -281,7 +289,7 @@ def load_drivers(spec: str | Path | Drivers | None) -> Drivers:
     where = str(path)
     data = _read_toml(path)
     _check_keys(where, data, _DRIVER_KEYS, "")
-    kw: dict[str, Any] = {"name": str(data.get("name", path.stem)), "source": where}
+    kw: dict[str, Any] = {"name": str(data.get("name", path.stem)), "source": display_path(path)}
     kw["description"] = str(data.get("description", "")).strip()
     if "start_year" in data:
         kw["start_year"] = _num(where, "start_year", data["start_year"], 1900, 2200, "year")

@@ -430,6 +430,14 @@ def _suggest(value: str, allowed: tuple[str, ...]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _display(path: Path) -> str:
+    """A bundled town as ``scenarios/towns/...`` (machine-independent); others as given."""
+    try:
+        return str(Path(path).resolve().relative_to(SCENARIOS_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
 def load_town(
     path: str | Path,
     *,
@@ -625,7 +633,7 @@ def load_town(
 
     return _assemble(
         name=name,
-        source=str(path),
+        source=_display(path),
         unit_id=unit_id,
         x=xs,
         y=ys,

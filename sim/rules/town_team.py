@@ -31,7 +31,7 @@ TRADERS = np.array([0.35, 0.05, 0.05, 0.35, 0.20])
 LANDLORDS = np.array([0.15, 0.30, 0.20, 0.20, 0.15])
 COUNCIL = np.array([0.20, 0.20, 0.20, 0.10, 0.30])
 MARKETING_SCALE = 2000.0  # GBP/week of effective marketing giving 63% of its effect
-MARKETING_EFFECT = 0.2  # utils at saturation (assumption)
+MARKETING_EFFECT = 0.1  # utils at saturation (assumption)
 RECRUIT_COST = 3000.0  # GBP of start-up head per recruited applicant (assumption)
 assert len(HEADS) == TRADERS.size
 
