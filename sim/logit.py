@@ -37,7 +37,7 @@ def pick_logit_ref(v: np.ndarray, u: float) -> int:
     """Reference of :func:`pick_logit_nb` (same arithmetic, plain Python)."""
     m = max(float(x) for x in v)
     w = [math.exp(float(x) - m) for x in v]
-    target = u * sum(w)
+    target = float(u) * sum(w)  # float64, as in the kernel
     acc = 0.0
     for k, wk in enumerate(w):
         acc += wk

@@ -212,6 +212,9 @@ class TownModel(mesa.Model):
         self.last_identities: dict[str, float] = {}
         self._footfall_fast = self._footfall_slow = 0.0
         self._log_walk = np.log(np.maximum(self.world.walk_from, 1.0))
+        res = self.world.res
+        self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
+        self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
         u = self.world.units
         self._log_attract_base = np.log(np.maximum(u.floorspace, 1e-9))
         # Mesa agents: views over the arrays
@@ -271,7 +274,7 @@ class TownModel(mesa.Model):
             col.event_intensity,
             col.marketing,
         )
-        draws = stream(seed, "trips", week).random(R)
+        draws = stream(seed, "trips", week).random(R, dtype=np.float32)
         trips.trips_nb(
             res.dist_km,
             res.park_km,
@@ -311,12 +314,11 @@ class TownModel(mesa.Model):
         u.revenue[:] = 0.0
         u.visits[:] = 0.0
         out = np.zeros(6)
-        group = res.sector * w.pref.shape[0] + res.taste
         spend_w = np.where(u.category >= 0, SPEND_W[np.maximum(u.category, 0)], 0.0)
-        vdraw = stream(seed, "visits", week).random((R, K))
+        vdraw = stream(seed, "visits", week).random((R, K), dtype=np.float32)
         visits.visits_nb(
             res.choice,
-            group,
+            self._group,
             res.budget,
             res.venues_prev,
             res.tie_id,
@@ -341,7 +343,8 @@ class TownModel(mesa.Model):
         meet = MEET[cat] * tp.meet_scale * np.where(THIRD_PLACES[cat], tp.third_place_meet, 1.0)
         meet = np.where(u.category >= 0, np.minimum(meet, 1.0), 0.0)
         g = stream(seed, "ties", week)
-        u_meet, u_partner = g.random((R, K)), g.random((R, K))
+        u_meet = g.random((R, K), dtype=np.float32)
+        u_partner = g.random((R, K), dtype=np.float32)
         self.counts["meetings"], self.counts["new_ties"] = ties.ties_nb(
             res.venues,
             u.n,
@@ -357,7 +360,7 @@ class TownModel(mesa.Model):
         )
         # 6 engagement
         ep = pars.engagement
-        u_consult = stream(seed, "engagement", week).random(R)
+        u_consult = stream(seed, "engagement", week).random(R, dtype=np.float32)
         nonc = (u.category >= 0) & ~COMMERCIAL[cat]
         res.participated[:] = engagement.participation(
             res.venues, nonc, u_consult, council.consult_rate(pars)
@@ -536,11 +539,8 @@ class TownModel(mesa.Model):
         o["council_balance"] = col.council_balance
         o["town_team_fund"] = col.tt_balance
         o["town_team_spend"] = L.tt_spend
-        wts = np.ones(res.n)
         for key, c_ in (("grocery_access", CAT["convenience"]), ("health_access", CAT["health"])):
-            o[key] = metrics.access_share(
-                res.x, res.y, wts, w.town.x, w.town.y, u.category == c_, self.pars.residents.walk_m
-            )
+            o[key] = self._access(key, u.category == c_)
         col.access_grocery, col.access_health = o["grocery_access"], o["health_access"]
         col.isolated = o["isolated_share"]
         if not empty_week:
@@ -558,6 +558,18 @@ class TownModel(mesa.Model):
         if not np.isfinite(list(o.values())).all():  # pragma: no cover - a bug, never an input
             bad = [k for k, v in o.items() if not math.isfinite(v)]
             raise FloatingPointError(f"non-finite outcomes in week {week}: {bad}")
+
+    def _access(self, key: str, has_use: np.ndarray) -> float:
+        """Access share, recomputed only when the set of units with the use changes."""
+        cached = self._access_cache.get(key)
+        if cached is not None and np.array_equal(cached[0], has_use):
+            return cached[1]
+        res, town = self.world.res, self.world.town
+        val = metrics.access_share(
+            res.x, res.y, np.ones(res.n), town.x, town.y, has_use, self.pars.residents.walk_m
+        )
+        self._access_cache[key] = (has_use.copy(), val)
+        return val
 
     def _metric_sample(self, week: int) -> np.ndarray:
         R = self.world.res.n

@@ -640,3 +640,39 @@ def test_search_cum_equal_weights_and_random_targets():
     cum = np.cumsum(w)
     for t in g.random(2000) * cum[-1]:
         assert search_cum_nb(cum, t) == search_cum_ref(cum, t)
+
+
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_participation_nb_equals_ref_on_model_state(warm_model, k):
+    """participation_nb equals its reference: consulted or visited a non-commercial use."""
+    res, u = warm_model.world.res, warm_model.world.units
+    rng = np.random.default_rng(40 + k)
+    noncom = rng.random(u.n) < 0.2  # some units non-commercial
+    u_consult = rng.random(res.n).astype(np.float32)
+    a = np.zeros(res.n, np.bool_)
+    b = np.zeros(res.n, np.bool_)
+    engagement.participation_nb(res.venues, noncom, u_consult, 0.1, a)
+    engagement.participation_ref(res.venues, noncom, u_consult, 0.1, b)
+    np.testing.assert_array_equal(a, b)
+    # hand check for one visitor of a non-commercial unit
+    visited = (res.venues >= 0).any(axis=1)
+    if visited.any():
+        i = int(np.flatnonzero(visited)[0])
+        j = int(res.venues[i][res.venues[i] >= 0][0])
+        noncom2 = np.zeros(u.n, np.bool_)
+        noncom2[j] = True
+        out = np.zeros(res.n, np.bool_)
+        engagement.participation_nb(res.venues, noncom2, np.ones(res.n, np.float32), 0.5, out)
+        assert out[i]
+
+
+def test_kernels_accept_float32_draws(warm_model):
+    """The model passes float32 draws; numba and reference agree on them too."""
+    res = warm_model.world.res
+    args = (res.dist_km, res.park_km, res.online_prop, res.went, res.tie_id, res.tie_w)
+    u = np.random.default_rng(9).random(res.n, dtype=np.float32)
+    a = np.zeros(res.n, np.int8)
+    b = np.zeros(res.n, np.int8)
+    trips.trips_nb(*args, u, 0.5, 0.2, -0.5, 1.0, 1.0, a)
+    trips.trips_ref(*args, u, 0.5, 0.2, -0.5, 1.0, 1.0, b)
+    np.testing.assert_array_equal(a, b)

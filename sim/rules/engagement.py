@@ -45,17 +45,35 @@ def engagement_ref(engagement, tie_w, participated, rise_ties, rise_part, decay)
         engagement[i] = min(1.0, max(0.0, e))
 
 
+@njit(cache=True)
+def participation_nb(venues, noncommercial_unit, u_consult, consult_rate, out):
+    """Numba kernel: ``out[i]`` = consulted (u < rate) or visited a non-commercial use."""
+    R, K = venues.shape
+    for i in range(R):
+        took = u_consult[i] < consult_rate
+        if not took:
+            for k in range(K):
+                j = venues[i, k]
+                if j >= 0 and noncommercial_unit[j]:
+                    took = True
+                    break
+        out[i] = took
+
+
+def participation_ref(venues, noncommercial_unit, u_consult, consult_rate, out):
+    """Plain-Python reference of :func:`participation_nb`."""
+    for i in range(venues.shape[0]):
+        visited = any(j >= 0 and noncommercial_unit[j] for j in venues[i])
+        out[i] = bool(u_consult[i] < consult_rate) or visited
+
+
 def participation(
     venues: np.ndarray, noncommercial_unit: np.ndarray, u_consult: np.ndarray, consult_rate: float
 ) -> np.ndarray:
     """Who took part this week: consulted (u < rate) or visited a non-commercial use."""
-    visited = np.zeros(venues.shape[0], np.bool_)
-    if noncommercial_unit.size:
-        v = venues >= 0
-        nc = np.zeros(venues.shape, np.bool_)
-        nc[v] = noncommercial_unit[venues[v]]
-        visited = nc.any(axis=1)
-    return visited | (u_consult < consult_rate)
+    out = np.zeros(venues.shape[0], np.bool_)
+    participation_nb(venues, noncommercial_unit, u_consult, consult_rate, out)
+    return out
 
 
 def volunteer_supply(

@@ -210,7 +210,7 @@ def ties_ref(
         for p, (i, k) in enumerate(lists[j]):
             if u_meet[i, k] >= meet[j]:
                 continue
-            q = min(int(u_partner[i, k] * (n - 1)), n - 2)
+            q = min(int(float(u_partner[i, k]) * (n - 1)), n - 2)
             if q >= p:
                 q += 1
             partner = lists[j][q][0]

@@ -178,7 +178,7 @@ def visits_ref(
         for k in range(K):
             if total <= 0.0:
                 break
-            target = u[i, k] * total
+            target = float(u[i, k]) * total
             if target < tot[g]:
                 j = search_cum_ref(cum[g], target)
             else:
