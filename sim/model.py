@@ -90,6 +90,8 @@ OUTCOMES: tuple[str, ...] = (
     "simpson",
     "evenness",
     "independent_share",
+    "independents",
+    "chains",
     "clone_town_index",
     "clone_town_index_survey",
     "template_distance",
@@ -490,6 +492,7 @@ class TownModel(mesa.Model):
         shop = occ & SHOP_TYPE[cat]
         n_chain, n_ind = int((shop & u.chain).sum()), int((shop & ~u.chain).sum())
         o["independent_share"] = n_ind / (n_ind + n_chain) if n_ind + n_chain else 0.0
+        o["independents"], o["chains"] = float(n_ind), float(n_chain)
         types = int(np.unique(u.category[shop]).size) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index"] = metrics.clone_town_index(types, n_ind, n_chain)
         first = w.town.main_street_order()

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 #: Columns of a per-step table that are time stamps, not outcomes.
 TIME_COLUMNS: tuple[str, ...] = ("week", "year", "policy")
@@ -93,6 +92,8 @@ def interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float
     Returns:
         ``(mean, lo, hi)``. With one value, ``lo == hi == mean``; with none, all NaN.
     """
+    from scipy import stats  # lazy: importing scipy.stats costs ~1 s at start-up
+
     x = np.asarray(list(values), dtype=np.float64)
     n = x.size
     if n == 0:
