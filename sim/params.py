@@ -177,7 +177,7 @@ class CouncilPars:
     planning_flex: float = P(0.3, 0.0, 1.0, unit="probability", label="Change of use permitted", kind="lever")
     facilitation: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Facilitation (brokering vacant units)", kind="lever")
     facilitation_cost: float = P(3000.0, 1.0, 1e7, unit="GBP per brokered proposal", label="Cost of brokering one proposal")
-    sponsor_budget: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Sponsorship of community uses", kind="lever")
+    sponsor_budget: float = P(1500.0, 0.0, 1e6, unit="GBP/week", source="assumption: the existing community uses of the example town", label="Sponsorship of community uses", kind="lever")
     startup_support: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Start-up support (rent subsidy)", kind="lever")
     startup_subsidy: float = P(0.5, 0.0, 1.0, unit="share of rent", label="Start-up rent subsidy rate", kind="lever")
     asset_transfer: bool = P(False, unit="switch", label="Community asset transfer", kind="lever")

@@ -77,7 +77,7 @@ def start_week(world: World, pars: Params) -> dict[str, float]:
         col.marketing = 0.0
         col.recruit = 0.0
         return {}
-    budget = min(col.tt_quarter_budget, max(col.tt_balance, 0.0))
+    budget = max(col.tt_balance, 0.0) / 13.0  # a 13th of the fund a week
     spend = col.tt_alloc * budget
     eff = col.tt_effectiveness
     ev, mw, su, mk, pr = spend
