@@ -108,6 +108,7 @@ def _build_parser() -> _Parser:
         "--out", metavar="DIR", help="output folder (default: results/run-<scenario>-seed<N>)"
     )
     common(r)
+    _add_checkpoint_flags(r)
 
     c = sub.add_parser("compare", help="compare scenarios over the same seeds")
     c.add_argument(
@@ -144,6 +145,8 @@ def _build_parser() -> _Parser:
         help="output folder (default: results/compare)",
     )
     common(c)
+    _add_viz_parsers(sub)
+    _add_sweep_parsers(sub)
     return p
 
 
@@ -209,12 +212,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         _check_out(Path(args.out))
     seed = args.seed
+    if seed is None and args.resume:
+        seed = _checkpoint_seed(args)
     if seed is None:
         seed = fresh_seed()
         print(f"seed: {seed} (drawn fresh; repeat this run with --seed {seed})")
     out = Path(args.out) if args.out else Path("results") / f"run-{scn.name}-seed{seed}"
     _check_out(out)
-    df, meta = run_one(
+    df, meta = _runner_for(args, out)(
         scn,
         inp.drivers,
         inp.town,
@@ -296,6 +301,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scenarios()
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "viz":
+            return _cmd_viz(args)
+        if args.command in ("sweep", "sensitivity"):
+            return _cmd_sweep(args)
         return _cmd_compare(args)
     except (UsageError, InputError, TownError) as exc:
         return _fail(exc)
@@ -315,3 +324,281 @@ def _fail(exc: Any) -> int:
 
 
 __all__ = ["UsageError", "main"]
+
+
+# --- issue 6: checkpoints
+
+
+def _add_checkpoint_flags(r: argparse.ArgumentParser) -> None:
+    """``--checkpoint-every N`` and ``--resume`` of ``towncentre run``."""
+    r.add_argument(
+        "--checkpoint-every",
+        type=int,
+        metavar="N",
+        help="write <out>/checkpoint.npz atomically every N weeks",
+    )
+    r.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run from <out>/checkpoint.npz (same inputs; byte-identical end)",
+    )
+
+
+def _checkpoint_path(args: argparse.Namespace, out: Path | None = None) -> Path:
+    from sim.checkpoint import CHECKPOINT_NAME
+
+    if out is None:
+        if not args.out:
+            raise InputError("--resume needs --out DIR (the folder holding checkpoint.npz)")
+        out = Path(args.out)
+    return out / CHECKPOINT_NAME
+
+
+def _checkpoint_seed(args: argparse.Namespace) -> int:
+    """The seed recorded in the checkpoint to resume (when --seed is not given)."""
+    from sim.checkpoint import checkpoint_meta
+
+    return int(checkpoint_meta(_checkpoint_path(args))["seed"])
+
+
+def _runner_for(args: argparse.Namespace, out: Path) -> Any:
+    """``run_one``, or a run with the same signature that checkpoints and/or resumes."""
+    every = args.checkpoint_every
+    if every is None and not args.resume:
+        return run_one
+    if every is not None and not 1 <= every <= 100_000:
+        raise InputError(f"--checkpoint-every = {every} must be a whole number of weeks >= 1")
+    path = _checkpoint_path(args, out)
+
+    def run(scenario, drivers, town, seed, residents, years, progress):
+        from sim.checkpoint import restore_checkpoint, run_with_checkpoints
+        from sim.model import TownModel
+        from sim.runner import run_meta
+
+        model = TownModel(
+            scenario=scenario,
+            drivers=drivers,
+            town=town,
+            residents=residents,
+            years=years,
+            rng=int(seed),
+        )
+        if args.resume:
+            restore_checkpoint(model, path)
+            print(f"resumed from {path} at week {model.week} of {model.n_weeks}")
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(
+                total=model.n_weeks,
+                initial=model.week,
+                unit="week",
+                desc=model.scenario.name,
+                leave=False,
+            )
+        try:
+            run_with_checkpoints(model, path, every, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        return model.results().reset_index(drop=True), run_meta(model)
+
+    return run
+
+
+# --- issue 5: interactive visualisation (towncentre viz)
+
+
+def _add_viz_parsers(sub: Any) -> None:
+    v = sub.add_parser(
+        "viz", help="explore a town in the browser (Mesa SolaraViz page on localhost)"
+    )
+    v.add_argument("--town", metavar="F", help="town CSV, bundled town or layout")
+    v.add_argument("--scenario", metavar="F", help="scenario name or TOML file first selected")
+    v.add_argument("--drivers", metavar="F", help="drivers file or bundled name")
+    v.add_argument("--seed", type=int, metavar="N", help="first seed (default: a fresh one)")
+    v.add_argument("--residents", type=int, metavar="R", help="simulated residents")
+    v.add_argument("--years", type=float, metavar="Y", help="years simulated after burn-in")
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    v.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    v.add_argument(
+        "--install-assets",
+        action="store_true",
+        help="fetch the page's front-end assets (npm registry) into the local cache and exit",
+    )
+
+
+def _cmd_viz(args: argparse.Namespace) -> int:
+    import signal
+    import socket
+    import subprocess
+
+    from sim import viz_assets
+
+    if args.install_assets:
+        try:
+            done = viz_assets.install()
+        except viz_assets.AssetError as exc:
+            raise InputError(f"--install-assets: {exc}") from None
+        where = viz_assets.cache_dir()
+        print(f"installed {', '.join(done)} in {where}" if done else f"assets present in {where}")
+        return 0
+    if not 1 <= args.port <= 65535:
+        raise InputError(f"--port = {args.port} is outside [1, 65535]")
+    if args.seed is not None:
+        check_seed(args.seed, "--seed")
+    _check_sizes(args)
+    # validate every input here, so a bad one is a one-line error before the server starts
+    prepare([args.scenario], args.drivers, args.town, args.residents, args.years, where="viz")
+    import importlib.util
+
+    gone = [m for m in ("solara", "altair", "networkx") if importlib.util.find_spec(m) is None]
+    if gone:
+        raise InputError(
+            f"the page needs the viz extra ({', '.join(gone)} missing): pip install -e '.[viz]'"
+        )
+    if viz_assets.missing():
+        try:
+            viz_assets.install()
+        except viz_assets.AssetError as exc:
+            raise InputError(f"front-end assets missing and not installable: {exc}") from None
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as s:
+            s.bind((args.host, args.port))
+    except OSError as exc:
+        raise InputError(f"--host {args.host} --port {args.port}: {exc.strerror or exc}") from None
+    env = dict(os.environ)
+    for key, val in (
+        ("SCENARIO", args.scenario),
+        ("TOWN", args.town),
+        ("DRIVERS", args.drivers),
+        ("SEED", args.seed),
+        ("RESIDENTS", args.residents),
+        ("YEARS", args.years),
+    ):
+        env.pop(f"TOWNCENTRE_VIZ_{key}", None)
+        if val is not None:
+            env[f"TOWNCENTRE_VIZ_{key}"] = (
+                str(Path(val).resolve())
+                if key in ("SCENARIO", "TOWN", "DRIVERS") and Path(str(val)).is_file()
+                else str(val)
+            )
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home: the page works offline
+    env.setdefault("NUMBA_NUM_THREADS", "1")
+    cmd = [sys.executable, "-m", "solara", "run", "sim.viz", "--host", args.host]
+    cmd += ["--port", str(args.port), "--production", "--no-open"]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"towncentre viz: http://{host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+
+
+# --- issue 4: sweeps and sensitivity analysis
+
+
+def _add_sweep_parsers(sub: Any) -> None:
+    """``towncentre sweep FILE`` and ``towncentre sensitivity FILE|DIR``."""
+    w = sub.add_parser("sweep", help="run a parameter sweep from a TOML file (resumable)")
+    w.add_argument(
+        "file", metavar="FILE", help="sweep file, e.g. experiments/online_rent_floor.toml"
+    )
+    w.add_argument("--out", metavar="DIR", help="output folder (default: results/sweeps/<name>)")
+    w.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes or Dask workers (default: min(2, CPUs); 1 runs serially)",
+    )
+    w.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="'local' starts a Dask LocalCluster; tcp://host:port uses an existing cluster",
+    )
+    w.add_argument(
+        "--size", choices=("full", "small"), default="full", help="small: the file's [small] table"
+    )
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.add_argument("--no-figures", action="store_true", help="tables only")
+    s = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep (table and figure)")
+    s.add_argument("file", metavar="FILE|DIR", help="sweep file, or a sweep's output folder")
+    s.add_argument("--out", metavar="DIR", help="the sweep's output folder (for FILE)")
+    s.add_argument("--size", choices=("full", "small"), default=None, help="size of FILE's sweep")
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim import sweep
+
+    target = Path(args.file)
+    if target.is_dir():
+        res = sweep.analyse_folder(target, size=args.size)
+    else:
+        spec = sweep.load_sweep(target, size=args.size or "full")
+        folder = Path(args.out) if args.out else sweep.default_out(spec)
+        if not (folder / "sweep.json").is_file():
+            raise InputError(f"{folder}: no sweep results; run: towncentre sweep {target}")
+        res = sweep.analyse_folder(folder, size=spec.size)
+    if res.sensitivity is None:
+        raise InputError(
+            f"{res.spec.source}: design.kind = {res.spec.design!r}; sensitivity indices "
+            "need a sobol or morris design with every run done"
+        )
+    t = res.sensitivity
+    if t["scenario"].nunique() == 1:
+        t = t.drop(columns="scenario")
+    print(t.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    fig = res.out_dir / "figures" / "sensitivity.png"
+    print(f"wrote {res.out_dir / 'sensitivity.csv'} and {fig}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    if args.command == "sensitivity":
+        return _cmd_sensitivity(args)
+    from sim import sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers = {args.workers} must be a whole number >= 1")
+    spec = sweep.load_sweep(args.file, size=args.size)
+    out = Path(args.out) if args.out else sweep.default_out(spec)
+    _check_out(out)
+    n = len(sweep.plan(spec))
+    if not args.quiet:
+        print(f"{spec.name}: {n} runs ({spec.design} design, {spec.replicates} seeds a cell)")
+    try:
+        res = sweep.run_sweep(
+            spec,
+            out,
+            workers=args.workers,
+            dask=args.dask,
+            progress=not args.quiet,
+            figures=not args.no_figures,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"{PROG}: interrupted; finished runs are kept in {out / 'runs.jsonl'}; "
+            "rerun the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    ok = int((res.runs["status"] == "ok").sum())
+    print(f"{ok} of {n} runs ok ({res.ran} run now), {res.failed} failed")
+    print(f"report: {out / 'report.md'}")
+    if res.failed:
+        print(
+            f"{PROG}: {res.failed} runs failed (see the error column of {out / 'runs.csv'}); "
+            "rerun to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -314,7 +314,8 @@ def default_executor(workers: int) -> ProcessPoolExecutor:
     )
 
 
-def _kill_pool(ex: ProcessPoolExecutor) -> None:
+def kill_pool(ex: ProcessPoolExecutor) -> None:
+    """Stop a process pool now: terminate its workers and cancel queued work (on Ctrl-C)."""
     procs = getattr(ex, "_processes", None) or {}
     for p in list(procs.values()):
         with contextlib.suppress(Exception):
@@ -437,7 +438,7 @@ def compare(
                 for f in futs:
                     f.cancel()
                 if own is not None:
-                    _kill_pool(own)
+                    kill_pool(own)
                     own = None
                 raise
     finally:

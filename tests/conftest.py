@@ -7,6 +7,17 @@ import os
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Hypothesis profiles (docs/reliability.md): "ci" (default: few, derandomized examples, so the
+# suite is reproducible and fast) and "long" (on demand: `pytest --hypothesis-profile=long` or
+# HYPOTHESIS_PROFILE=long). Tests scale their example counts by the profile's max_examples.
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+settings.register_profile(
+    "ci", max_examples=10, deadline=None, derandomize=True, suppress_health_check=_SLOW
+)
+settings.register_profile("long", max_examples=200, deadline=None, suppress_health_check=_SLOW)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from sim.model import TownModel  # noqa: E402
 

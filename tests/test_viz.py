@@ -1,0 +1,304 @@
+"""The visualisation page's model wiring, without a browser (issue 5).
+
+Controls come from the parameter declarations; the seed box's text becomes an int; picking a
+scenario moves the controls to it; the page's model equals ``towncentre run`` with the same
+scenario and seed ("Done when" 2); each session builds its own model; the drawings show what
+the arrays hold; the offline-asset installer unpacks npm tarballs; bad ``viz`` flags are
+one-line errors.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import stat
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("solara")
+pytest.importorskip("mesa.visualization")
+
+from sim import cli, viz, viz_assets  # noqa: E402
+from sim.model import TownModel  # noqa: E402
+from sim.params import spec_index  # noqa: E402
+from sim.runner import run_one  # noqa: E402
+from sim.scenarios import InputError, load_scenario, scenario_names  # noqa: E402
+
+SMALL = {"town": "linear", "residents": 300, "years": 0.5}
+
+
+def _settings(scenario: str = "town_team", seed: int = 5) -> viz.Settings:
+    return viz.Settings.create(scenario=scenario, seed=seed, **SMALL)
+
+
+# ------------------------------------------------------------------------------ controls
+
+
+def test_controls_come_from_the_declarations():
+    idx = spec_index()
+    ctrls = viz.controls()
+    assert [c.key for c in ctrls] == list(viz.CONTROL_KEYS)
+    for c in ctrls:
+        s = idx[c.spec.group][c.spec.name]
+        assert (c.spec.label, c.spec.unit, c.spec.lo, c.spec.hi) == (s.label, s.unit, s.lo, s.hi)
+        assert c.spec.label and c.describe(s.default).startswith(s.label)
+    kinds = {c.spec.kind for c in ctrls}
+    assert "lever" in kinds and "free" in kinds
+    by = {c.key: c for c in ctrls}
+    assert by["council.events"].log and by["run.residents"].log
+    assert not by["council.rates_multiplier"].log and by["council.asset_transfer"].is_switch
+
+
+@pytest.mark.parametrize("key", [k for k in viz.CONTROL_KEYS if not k.endswith(("transfer",))])
+def test_slider_positions_stay_in_bounds_and_round_trip(key):
+    c = {c.key: c for c in viz.controls()}[key]
+    if c.is_switch:
+        return
+    lo, hi = c.slider_range
+    assert c.from_slider(lo) == pytest.approx(c.spec.lo)
+    assert c.from_slider(hi) == pytest.approx(c.spec.hi, rel=1e-2)
+    assert c.from_slider(hi + 10 * c.step) <= c.spec.hi
+    v = c.from_slider(lo + 0.37 * (hi - lo))
+    assert isinstance(v, c.spec.type)
+    assert not c.moved(c.to_slider(v), v)
+    assert not c.moved(c.to_slider(v) + 0.4 * c.step, v), "a snap to the step is not a move"
+    assert c.moved(c.to_slider(v) + 2 * c.step, v)
+
+
+def test_seed_box_text_becomes_an_int():
+    assert viz.parse_seed("42") == 42
+    assert viz.parse_seed(" 1_000 ") == 1000
+    assert viz.parse_seed(7) == 7
+    for bad in ("abc", "-1", "1.5", str(2**63), ""):
+        with pytest.raises(InputError, match="seed"):
+            viz.parse_seed(bad)
+
+
+def test_selecting_a_scenario_moves_the_controls():
+    st = _settings("consumer_led")
+    assert st.values["town_team.enabled"] is False
+    st.select("town_team")
+    tt = load_scenario("town_team").overrides
+    assert st.values["town_team.enabled"] is True
+    assert st.values["council.events"] == tt["council"]["events"]
+    assert (
+        st.values["council.rates_multiplier"] == spec_index()["council"]["rates_multiplier"].default
+    )
+    assert st.values["run.residents"] == SMALL["residents"], "the run size survives"
+    assert set(st.scenarios) == set(scenario_names())
+    with pytest.raises(InputError, match="unknown scenario"):
+        st.select("nope")
+    with pytest.raises(InputError, match="outside"):
+        st.set_value("council.rates_multiplier", 9.0)
+
+
+# ------------------------------------------------------------------------------ same model
+
+
+def test_page_model_equals_towncentre_run(tmp_path, monkeypatch):
+    """'Done when' 2: the page's model and `towncentre run` with the same scenario and seed
+    give the same outcomes for the same steps."""
+    weeks = 8
+    model = viz.VizModel(controls=_settings("town_team", seed=11))
+    for _ in range(weeks):
+        model.step()
+    page = model.results().reset_index(drop=True)
+    assert len(page) == weeks + 1
+    # the runner (what `towncentre run` calls), compared exactly
+    df, meta = run_one("town_team", town="linear", seed=11, residents=300, years=0.5)
+    pd.testing.assert_frame_equal(page, df.iloc[: weeks + 1].reset_index(drop=True))
+    assert meta["seed"] == model.run_seed == 11
+    # the command itself: steps.csv (written with a fixed float format)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "run"
+    argv = ["run", "town_team", "--seed", "11", "--town", "linear", "--residents", "300"]
+    argv += ["--years", "0.5", "--out", str(out), "--quiet"]
+    assert cli.main(argv) == 0
+    steps = pd.read_csv(out / "steps.csv").iloc[: weeks + 1]
+    for col in viz.CHARTS["Vacancy"] + viz.CHARTS["Social capital"] + viz.CHARTS["Footfall"]:
+        k = col[0]
+        np.testing.assert_allclose(steps[k], page[k], rtol=1e-6, atol=1e-9, err_msg=k)
+
+
+def test_a_moved_slider_is_the_models_parameter():
+    st = _settings("town_team", seed=3)
+    st.set_value("council.rates_multiplier", 0.9)
+    st.set_value("landlords.meanwhile", False)
+    m = viz.VizModel(controls=st)
+    assert m.pars.council.rates_multiplier == 0.9
+    assert m.pars.landlords.meanwhile is False
+    assert m.pars.town_team.enabled is True, "the rest of the scenario stays"
+    ref = TownModel(
+        scenario="town_team",
+        rng=3,
+        overrides={"council": {"rates_multiplier": 0.9}, "landlords": {"meanwhile": False}},
+        **{"run__residents": 300},
+        town="linear",
+        years=0.5,
+    )
+    assert m.pars == ref.pars
+    for _ in range(3):
+        m.step()
+        ref.step()
+    pd.testing.assert_frame_equal(m.results(), ref.results())
+
+
+def test_each_session_builds_its_own_model(monkeypatch):
+    import solara
+
+    monkeypatch.setenv("TOWNCENTRE_VIZ_TOWN", "linear")
+    monkeypatch.setenv("TOWNCENTRE_VIZ_RESIDENTS", "200")
+    monkeypatch.setenv("TOWNCENTRE_VIZ_SEED", "4")
+    made: list[viz.VizModel] = []
+    init = viz.VizModel.__init__
+
+    def record(self, *a, **k):
+        init(self, *a, **k)
+        made.append(self)
+
+    monkeypatch.setattr(viz.VizModel, "__init__", record)
+    _, rc1 = solara.render(viz.Page(), handle_error=False)
+    _, rc2 = solara.render(viz.Page(), handle_error=False)
+    try:
+        assert len(made) == 2 and made[0] is not made[1]
+        assert made[0].run_seed == made[1].run_seed == 4
+        made[0].step()
+        assert made[0].steps == 1 and made[1].steps == 0
+        assert not [x for x in vars(viz).values() if isinstance(x, TownModel)], "no shared model"
+    finally:
+        rc1.close()
+        rc2.close()
+
+
+# ------------------------------------------------------------------------------ drawing
+
+
+@pytest.fixture(scope="module")
+def stepped():
+    m = viz.VizModel(controls=_settings("consumer_led", seed=2))
+    for _ in range(6):
+        m.step()
+    return m
+
+
+def test_map_colours_units_by_use_vacant_grey_chains_squares(stepped):
+    fig = viz.draw_map(stepped)
+    u = stepped.world.units
+    marks = fig.axes[0].collections[1:]  # after the streets: vacant, independent, chain
+    assert len(marks) == 3
+    vis = [np.asarray(m.get_facecolors())[:, 3] > 0 for m in marks]
+    np.testing.assert_array_equal(vis[0], u.category < 0)
+    np.testing.assert_array_equal(vis[1], (u.category >= 0) & ~u.chain)
+    np.testing.assert_array_equal(vis[2], (u.category >= 0) & u.chain)
+    assert np.allclose(np.asarray(marks[0].get_facecolors())[vis[0]], viz._VACANT_RGBA)
+    j = int(np.flatnonzero(vis[2])[0])
+    assert np.allclose(marks[2].get_facecolors()[j], viz._CAT_RGBA[u.category[j]])
+    assert np.allclose(marks[2].get_edgecolors()[j], (0, 0, 0, 1))
+    assert "week 6" in fig.axes[0].get_title(loc="left")
+    legend = viz.map_legend_html()
+    assert all(c.replace("_", " ") in legend for c in ("vacant", "chain", "independent"))
+
+
+def test_catchment_density_counts_every_household(stepped):
+    density, share = viz.catchment_grids(stepped)
+    r = stepped.pars.residents.catchment_km
+    cell = (2 * r / density.shape[0]) ** 2
+    assert density.sum() * cell == pytest.approx(stepped.world.res.n * stepped.world.weight)
+    went = stepped.world.res.went.mean()
+    homes = viz._catchment_bins(stepped)["homes"].reshape(share.shape)
+    assert np.nansum(share * homes) / homes.sum() == pytest.approx(went)
+    viz.draw_catchment(stepped)
+
+
+def test_charts_follow_the_collected_outcomes(stepped):
+    for title, lines in viz.CHARTS.items():
+        fig = viz.draw_chart(stepped, title)
+        drawn = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_linestyle() == "-"]
+        assert len(drawn) == len(lines)
+        for ln, (k, _, _) in zip(drawn, lines, strict=True):
+            np.testing.assert_allclose(ln.get_ydata(), stepped.results()[k].to_numpy())
+        cap = viz.chart_caption(stepped, title)
+        assert cap.startswith(f"{title}, week 6")
+        assert "week 6" in viz.chart_caption_html(stepped, title)
+    assert viz.draw_chart(stepped, "Vacancy") is viz.draw_chart(stepped, "Vacancy"), "reused"
+    png = io.BytesIO()
+    viz.draw_chart(stepped, "Footfall").savefig(png, format="png")
+    assert png.getvalue()[:4] == b"\x89PNG"
+
+
+def test_series_never_shows_ragged_lengths(stepped, monkeypatch):
+    mv = stepped.datacollector.model_vars
+    monkeypatch.setitem(mv, "footfall", [*mv["footfall"], 1.0])  # a step mid-collection
+    fig = viz.draw_chart(stepped, "Footfall")
+    ln = fig.axes[0].get_lines()[0]
+    assert len(ln.get_xdata()) == len(ln.get_ydata()) == 7
+
+
+# ------------------------------------------------------------------------------ assets, CLI
+
+
+def _fake_npm(tmp_path: Path) -> Path:
+    """An 'npm' whose 'pack NAME@VER --pack-destination D' writes a tarball with the probe."""
+    probes = {f"{n}@{v}": p for n, v, p in viz_assets.PACKAGES}
+    script = tmp_path / "npm"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import io, sys, tarfile\n"
+        f"probes = {probes!r}\n"
+        "spec, dest = sys.argv[2], sys.argv[4]\n"
+        "name = spec.replace('@', '').replace('/', '-') + '.tgz'\n"
+        "with tarfile.open(dest + '/' + name, 'w:gz') as t:\n"
+        "    for path in (probes[spec], '../evil.js'):\n"
+        "        data = b'x'; i = tarfile.TarInfo('package/' + path); i.size = 1\n"
+        "        t.addfile(i, io.BytesIO(data))\n"
+        "print(name)\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def test_asset_installer_unpacks_npm_tarballs(tmp_path):
+    root = tmp_path / "cdn"
+    assert len(viz_assets.missing(root)) == len(viz_assets.PACKAGES)
+    done = viz_assets.install(root, npm=str(_fake_npm(tmp_path)), quiet=True)
+    assert len(done) == len(viz_assets.PACKAGES)
+    assert viz_assets.missing(root) == []
+    assert (root / "requirejs@2.3.6" / "require.js").read_bytes() == b"x"
+    assert not list(tmp_path.rglob("evil.js")), "paths outside the package are dropped"
+    assert viz_assets.install(root, npm="/nonexistent/npm") == [], "nothing to do"
+
+
+def test_asset_installer_without_npm_says_what_to_do(tmp_path):
+    with pytest.raises(viz_assets.AssetError, match="npm"):
+        viz_assets.install(tmp_path / "cdn", npm=str(tmp_path / "no-npm"), quiet=True)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["viz", "--port", "0"], "--port"),
+        (["viz", "--scenario", "nope"], "nope"),
+        (["viz", "--residents", "-5"], "residents"),
+        (["viz", "--seed", "-1"], "--seed"),
+        (["viz", "--town", "missing.csv"], "missing.csv"),
+    ],
+)
+def test_viz_bad_flags_are_one_line_errors(argv, needle, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("towncentre: error:") and needle in err and err.count("\n") == 1
+
+
+def test_viz_refuses_a_busy_port(capsys, monkeypatch):
+    monkeypatch.setattr(viz_assets, "missing", lambda root=None: [])
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert cli.main(["viz", "--port", str(port), "--town", "linear"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("towncentre: error:") and str(port) in err
