@@ -68,6 +68,7 @@ FREE = (
     ("occupiers", "quality_sd", 0.05, 0.6),
     ("occupiers", "chain_threshold", -0.4, 0.0),
     ("residents", "blight", 0.0, 2.0),
+    ("landlords", "rent_floor", 0.7, 1.2),
 )
 
 

@@ -58,7 +58,9 @@ def test_ema_end_to_end_with_prim():
     ]
     assert outcomes["footfall"][0] == pytest.approx(np.mean(vals))
     # PRIM on the results: boxes of low footfall
-    y = outcomes["footfall"] < np.median(outcomes["footfall"])
+    # (by rank: EMA samples without a fixed seed and tiny runs can tie)
+    y = np.zeros(len(experiments), dtype=bool)
+    y[np.argsort(outcomes["footfall"], kind="stable")[:3]] = True
     x = experiments[["drivers__online_scale", "occupiers__fixed_scale"]]
     box = prim.Prim(x, y, threshold=0.5).find_box()
     assert len(box.peeling_trajectory) >= 1

@@ -252,12 +252,6 @@ def sweep_docs(draw) -> str:
     return text
 
 
-@pytest.mark.xfail(
-    raises=TypeError,
-    strict=False,
-    reason="found by this fuzz (docs/reliability.md): sim.sweep.load_sweep raises TypeError "
-    "for a non-string `drivers` value (e.g. `drivers = 82`); left to the owner of sim/sweep.py",
-)
 def test_fuzz_sweep_files(tmp_path):
     sweep = pytest.importorskip(
         "sim.sweep", reason="sim/sweep.py is not written yet (another engineer's issue)"
