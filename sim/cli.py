@@ -4,7 +4,7 @@ Commands::
 
     towncentre scenarios
     towncentre run SCENARIO [--drivers F] [--town F] [--seed N] [--years Y] [--residents R]
-                            [--out DIR] [--quiet]
+                            [--out DIR] [--quiet] [--checkpoint-every N] [--resume]
     towncentre compare [SCENARIO ...] [--seeds K] [--base-seed N] [--drivers F] [--town F]
                        [--years Y] [--residents R] [--workers W] [--out DIR] [--quiet]
 

@@ -448,6 +448,9 @@ class TownModel(mesa.Model):
         com = (u.category >= 0) & COMMERCIAL[np.maximum(u.category, 0)]
         area = float(u.floorspace[com].sum())
         now = float(u.revenue[com].sum()) / area if area > 0 else 0.0
+        if now <= 0:  # nothing trades at the start: the spend a trading centre would draw,
+            # DATA.md: town centres took 42% of retail spend (2010)
+            now = 0.42 * w.ledger.budget / max(float(u.floorspace.sum()), 1e-9)
         w.col.spend_ref = now if now > 0 else 1.0
         w.col.rev_all = now
         entrants.update_signals(w, 1.0)

@@ -109,7 +109,6 @@ class Collective:
     pr_stock: float = 0.0  # GBP public-realm stock
     tt_balance: float = 0.0  # GBP Town Team fund
     tt_alloc: np.ndarray = field(default_factory=lambda: np.zeros(N_HEADS))  # shares of budget
-    tt_quarter_budget: float = 0.0  # GBP to spend per week this quarter
     tt_effectiveness: float = 0.0  # x
     tt_members: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     market_index: float = 1.0  # market rent index (1 = initial)

@@ -5,7 +5,8 @@ Each week, applicants come from four sources:
 
 1. the market: Poisson(arrival_rate x signal x spend multiplier) applicants, where the signal
    is the centre's rolling commercial revenue per m2 relative to week 0 raised to
-   ``signal_elasticity``; each has a category drawn from :data:`ENTRY_MIX` and is a chain
+   ``signal_elasticity``, floored at ``SIGNAL_FLOOR`` (entrepreneurs keep scouting a dead
+   centre; with nothing trading they expect the centre's week-0 revenue per m2); each has a category drawn from :data:`ENTRY_MIX` and is a chain
    with probability ``chain_share`` x chain expansion (chainable categories only);
 2. start-up support: Poisson(pool / ``STARTUP_COST``) start-ups with a rent subsidy, applying
    for meanwhile or standard leases;
@@ -49,6 +50,7 @@ for _name, _share in (
 ENTRY_MIX /= ENTRY_MIX.sum()
 STARTUP_COST = 2500.0  # GBP of weekly support pool per supported start-up applicant (assumption)
 N_LOOK = 3  # vacant units an applicant considers
+SIGNAL_FLOOR = 0.25  # lowest market signal: applicants still arrive at a quarter of the rate
 
 _KEYS = (
     "unit",
@@ -82,6 +84,7 @@ def applicants(
     vacant = np.flatnonzero(u.category < 0)
     apps = _empty_apps()
     signal = (col.rev_all / col.spend_ref) ** ep.signal_elasticity if col.spend_ref > 0 else 0.0
+    signal = max(signal, SIGNAL_FLOOR)  # entrepreneurs keep scouting even a dead centre
     lam = np.array(
         [
             ep.arrival_rate * signal * spend_mult,
@@ -151,6 +154,8 @@ def applicants(
                 other = other + u.rateable[look] / 52.0 * pars.town_team.levy
             if COMMERCIAL[c]:
                 per_m2 = col.rev_cat[c] if col.rev_cat[c] > 0 else col.rev_all
+                if per_m2 <= 0:  # nothing trades: expect the centre's reference trading
+                    per_m2 = col.spend_ref
                 optimism = np.exp(ep.optimism_sd * (d[6] * 2.0 - 1.0) * 1.7320508)  # sd-matched
                 exp_rev = per_m2 * u.floorspace[look] * u.loc[look] * optimism
                 cost = rent * (1.0 - subsidy) + other

@@ -65,7 +65,6 @@ def allocate(world: World, pars: Params, vacancy: float) -> np.ndarray:
         w = np.ones(4)
     alloc = (w[0] * residents + w[1] * traders + w[2] * LANDLORDS + w[3] * COUNCIL) / w.sum()
     col.tt_alloc = alloc
-    col.tt_quarter_budget = col.tt_balance / 13.0
     return alloc
 
 
