@@ -6,7 +6,8 @@ Each week, applicants come from four sources:
 1. the market: Poisson(arrival_rate x signal x spend multiplier) applicants, where the signal
    is the centre's rolling commercial revenue per m2 relative to week 0 raised to
    ``signal_elasticity``, floored at ``SIGNAL_FLOOR`` (entrepreneurs keep scouting a dead
-   centre; with nothing trading they expect the centre's week-0 revenue per m2); each has a category drawn from :data:`ENTRY_MIX` and is a chain
+   centre; with nothing trading they expect the reference revenue per m2); each has a
+   category drawn from :data:`ENTRY_MIX` and is a chain
    with probability ``chain_share`` x chain expansion (chainable categories only);
 2. start-up support: Poisson(pool / ``STARTUP_COST``) start-ups with a rent subsidy, applying
    for meanwhile or standard leases;
