@@ -219,7 +219,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"seed: {seed} (drawn fresh; repeat this run with --seed {seed})")
     out = Path(args.out) if args.out else Path("results") / f"run-{scn.name}-seed{seed}"
     _check_out(out)
-    df, meta = _runner_for(args, out)(
+    df, meta = run_one(
         scn,
         inp.drivers,
         inp.town,
@@ -227,6 +227,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         residents=inp.residents,
         years=inp.years,
         progress=not args.quiet,
+        **_checkpointing(args, out),
     )
     summary = write_run(out, df, meta)
     print(
@@ -361,50 +362,18 @@ def _checkpoint_seed(args: argparse.Namespace) -> int:
     return int(checkpoint_meta(_checkpoint_path(args))["seed"])
 
 
-def _runner_for(args: argparse.Namespace, out: Path) -> Any:
-    """``run_one``, or a run with the same signature that checkpoints and/or resumes."""
+def _checkpointing(args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    """Checkpoint arguments of ``run_one`` from ``--checkpoint-every`` and ``--resume``."""
     every = args.checkpoint_every
     if every is None and not args.resume:
-        return run_one
+        return {}
     if every is not None and not 1 <= every <= 100_000:
         raise InputError(f"--checkpoint-every = {every} must be a whole number of weeks >= 1")
-    path = _checkpoint_path(args, out)
-
-    def run(scenario, drivers, town, seed, residents, years, progress):
-        from sim.checkpoint import restore_checkpoint, run_with_checkpoints
-        from sim.model import TownModel
-        from sim.runner import run_meta
-
-        model = TownModel(
-            scenario=scenario,
-            drivers=drivers,
-            town=town,
-            residents=residents,
-            years=years,
-            rng=int(seed),
-        )
-        if args.resume:
-            restore_checkpoint(model, path)
-            print(f"resumed from {path} at week {model.week} of {model.n_weeks}")
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(
-                total=model.n_weeks,
-                initial=model.week,
-                unit="week",
-                desc=model.scenario.name,
-                leave=False,
-            )
-        try:
-            run_with_checkpoints(model, path, every, progress=bar)
-        finally:
-            if bar is not None:
-                bar.close()
-        return model.results().reset_index(drop=True), run_meta(model)
-
-    return run
+    return {
+        "checkpoint": _checkpoint_path(args, out),
+        "checkpoint_every": every,
+        "resume": bool(args.resume),
+    }
 
 
 # --- issue 5: interactive visualisation (towncentre viz)

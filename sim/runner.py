@@ -195,6 +195,9 @@ def run_one(
     years: float | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
     progress: bool | Callable[[int], Any] = False,
+    checkpoint: str | Path | None = None,
+    checkpoint_every: int | None = None,
+    resume: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Build a TownModel, run it to its horizon and return its per-step table and metadata.
 
@@ -208,6 +211,10 @@ def run_one(
         overrides: ``{group: {name: value}}`` applied after the scenario.
         progress: True for a tqdm bar over weeks; or a callable ``f(total_weeks)`` returning
             an object with ``update(n)`` (and optionally ``close()``).
+        checkpoint: Checkpoint file (:mod:`sim.checkpoint`) written every
+            ``checkpoint_every`` weeks and, with ``resume``, restored before running.
+        checkpoint_every: Weeks between checkpoints (None: never).
+        resume: Continue from ``checkpoint`` (same inputs; the end is byte-identical).
 
     Returns:
         ``(df, meta)``: the per-step table (one row per week, week 0 the initial state) and
@@ -226,15 +233,31 @@ def run_one(
         rng=int(seed),
         overrides=overrides,
     )
+    if resume:
+        from sim.checkpoint import restore_checkpoint
+
+        restore_checkpoint(model, checkpoint)
+        print(f"resumed from {checkpoint} at week {model.week} of {model.n_weeks}")
     bar = None
     if progress is True:
         from tqdm import tqdm
 
-        bar = tqdm(total=model.n_weeks, unit="week", desc=model.scenario.name, leave=False)
+        bar = tqdm(
+            total=model.n_weeks,
+            initial=model.week,
+            unit="week",
+            desc=model.scenario.name,
+            leave=False,
+        )
     elif callable(progress):
         bar = progress(model.n_weeks)
     try:
-        model.run(progress=bar)
+        if checkpoint is not None:
+            from sim.checkpoint import run_with_checkpoints
+
+            run_with_checkpoints(model, checkpoint, checkpoint_every, progress=bar)
+        else:
+            model.run(progress=bar)
     finally:
         if bar is not None and hasattr(bar, "close"):
             bar.close()
