@@ -217,6 +217,7 @@ class TownModel(mesa.Model):
         res = self.world.res
         self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
+        self._main_order = self.town.main_street_order()  # for the NEF-style survey
         u = self.world.units
         self._log_attract_base = np.log(np.maximum(u.floorspace, 1e-9))
         # Mesa agents: views over the arrays
@@ -498,7 +499,7 @@ class TownModel(mesa.Model):
         o["independents"], o["chains"] = float(n_ind), float(n_chain)
         types = int(np.unique(u.category[shop]).size) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index"] = metrics.clone_town_index(types, n_ind, n_chain)
-        first = w.town.main_street_order()
+        first = self._main_order
         first = first[shop[first]][:50]  # the first 50 shops along the main street (NEF survey)
         fc = int(u.chain[first].sum())
         ft = int(np.unique(u.category[first]).size) * NEF_TYPES / N_SHOP_TYPES
