@@ -21,8 +21,9 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,33 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def staged_outputs(out_dir: str | Path, written: list[str] | None = None) -> Iterator[Path]:
+    """Build outputs in a temporary sibling folder, then move them into ``out_dir``.
+
+    Yields the temporary folder; when the block ends without error, every file in it is
+    moved into ``out_dir`` with ``os.replace`` (atomic per file), keeping sub-folders. A failed
+    or interrupted block leaves ``out_dir`` as it was: no half-written file, no file already
+    there deleted. The relative paths moved are appended to ``written`` if given.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        yield tmp
+        out.mkdir(parents=True, exist_ok=True)
+        for src in sorted(tmp.rglob("*")):
+            if src.is_dir():
+                continue
+            rel = src.relative_to(tmp)
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, out / rel)
+            if written is not None:
+                written.append(str(rel))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:

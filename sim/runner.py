@@ -22,9 +22,7 @@ import gzip
 import io
 import multiprocessing
 import os
-import shutil
 import signal
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -36,7 +34,7 @@ import pandas as pd
 
 import sim
 from sim.params import Params
-from sim.results import HEADLINE, csv_bytes, interval, json_bytes, summarise
+from sim.results import HEADLINE, csv_bytes, interval, json_bytes, staged_outputs, summarise
 from sim.scenarios import (
     Drivers,
     InputError,
@@ -738,9 +736,7 @@ def write_compare(
 
         draw_figures = compare_figures
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with staged_outputs(out) as tmp:
         table, paired = compare_tables(result)
         (tmp / "comparison.csv").write_bytes(csv_bytes(table))
         (tmp / "paired_differences.csv").write_bytes(csv_bytes(paired))
@@ -762,14 +758,4 @@ def write_compare(
             links = {cap: f"figures/{rel}" for cap, rel in made.items()}
         report = report_markdown(result, table, paired, links)
         (tmp / "report.md").write_text(report, encoding="utf-8", newline="\n")
-        # move into place, file by file
-        out.mkdir(parents=True, exist_ok=True)
-        for src in sorted(tmp.rglob("*")):
-            if src.is_dir():
-                continue
-            dst = out / src.relative_to(tmp)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out / "report.md"

@@ -50,8 +50,6 @@ import itertools
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -65,7 +63,15 @@ import pandas as pd
 
 import sim
 from sim.params import spec_index
-from sim.results import HEADLINE, atomic_write_bytes, csv_bytes, interval, json_bytes, summarise
+from sim.results import (
+    HEADLINE,
+    atomic_write_bytes,
+    csv_bytes,
+    interval,
+    json_bytes,
+    staged_outputs,
+    summarise,
+)
 from sim.runner import check_seed, default_executor, default_workers, kill_pool, prepare, run_one
 from sim.scenarios import Drivers, InputError, Scenario, check_value, load_drivers
 from sim.streams import replicate_seeds
@@ -1162,9 +1168,8 @@ def write_outputs(res: SweepResult, figures: bool = True) -> list[str]:
     Returns:
         Files written, relative to the output folder.
     """
-    out = res.out_dir
-    tmp = Path(tempfile.mkdtemp(prefix=".outputs.tmp-", dir=out))
-    try:
+    written: list[str] = []
+    with staged_outputs(res.out_dir, written) as tmp:
         (tmp / "runs.csv").write_bytes(csv_bytes(res.runs.drop(columns="key")))
         (tmp / "summary.csv").write_bytes(csv_bytes(res.summary))
         if res.sensitivity is not None:
@@ -1175,17 +1180,6 @@ def write_outputs(res: SweepResult, figures: bool = True) -> list[str]:
             made = sweep_figures(res, tmp / "figures")
             links = {cap: f"figures/{f}" for cap, f in made.items()}
         (tmp / "report.md").write_text(report_markdown(res, links), encoding="utf-8")
-        written = []
-        for src in sorted(tmp.rglob("*")):
-            if src.is_dir():
-                continue
-            rel = src.relative_to(tmp)
-            dst = out / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
-            written.append(str(rel))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     res.files = written
     return written
 
