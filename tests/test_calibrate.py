@@ -34,6 +34,8 @@ def test_statistics_on_a_hand_made_series():
         "openings_chain": np.zeros(520),
         "closures_chain": np.full(520, 0.01),
         "chains": np.full(520, 100.0),
+        "online_share": np.full(520, 0.05),
+        "online_driver": np.full(520, 0.05),
     }
     st = cal.statistics([run])
     assert st["rmse"] < 1e-3  # the path itself fits (up to weekly interpolation)

@@ -19,11 +19,18 @@ def _run(seed: int, years: float = 3.0, residents: int = 1000, **kw) -> pd.DataF
 
 
 @pytest.mark.slow
-def test_higher_online_share_gives_higher_vacancy():
+def test_higher_online_share_gives_higher_vacancy(tmp_path):
+    """The ONS path doubled (online.scale = 2) against the baseline path, same seeds."""
+    high_path = tmp_path / "double_online.toml"
+    high_path.write_text(
+        'description = "ONS path doubled"\nstart_year = 2008.0\n'
+        "[online]\nyear = [2007.5, 2020.0, 2035.0]\nshare = [0.034, 0.195, 0.30]\n"
+        "scale = 2.0\n"
+    )
     diffs, online = [], []
     for s in SEEDS:
-        base = _run(s, drivers="baseline").iloc[-104:]
-        high = _run(s, drivers="high_online").iloc[-104:]
+        base = _run(s, years=5.0, drivers="baseline").iloc[-156:]
+        high = _run(s, years=5.0, drivers=high_path).iloc[-156:]
         diffs.append(high.vacancy_rate.mean() - base.vacancy_rate.mean())
         online.append(high.online_share.mean() - base.online_share.mean())
     assert min(online) > 0.0  # the driver reaches behaviour

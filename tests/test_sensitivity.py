@@ -13,7 +13,7 @@ from sim.cli import main
 TINY = {
     "scenarios": ["consumer_led"],
     "replicates": 1,
-    "residents": 30,
+    "residents": 200,
     "years": 0.06,
     "town": "generated:linear:12:1",
     "fixed": {"run.burn_in_weeks": 0},
