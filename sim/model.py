@@ -70,6 +70,19 @@ THIRD_PLACES = np.zeros(len(MEET), np.bool_)
 for _c in ("food_drink", "market", "community", "learning", "voluntary"):
     THIRD_PLACES[CAT[_c]] = True
 
+#: Weekly counts of the occupier and letting rules, reported as outcomes.
+COUNT_OUTCOMES: tuple[str, ...] = (
+    "openings",
+    "openings_chain",
+    "openings_independent",
+    "openings_noncommercial",
+    "relet_spell_weeks",
+    "closures",
+    "closures_chain",
+    "closures_independent",
+    "closures_noncommercial",
+)
+
 #: Outcomes collected every step (model-level reporters of the DataCollector), in order.
 OUTCOMES: tuple[str, ...] = (
     "week",
@@ -113,15 +126,7 @@ OUTCOMES: tuple[str, ...] = (
     "online_driver",
     "spend",
     "revenue",
-    "openings",
-    "openings_chain",
-    "openings_independent",
-    "openings_noncommercial",
-    "relet_spell_weeks",
-    "closures",
-    "closures_chain",
-    "closures_independent",
-    "closures_noncommercial",
+    *COUNT_OUTCOMES,
     "mean_rent",
     "market_rent_index",
     "landlord_income",
@@ -525,17 +530,7 @@ class TownModel(mesa.Model):
         )
         o["spend"] = L.spend
         o["revenue"] = L.revenue
-        for k in (
-            "openings",
-            "openings_chain",
-            "openings_independent",
-            "openings_noncommercial",
-            "relet_spell_weeks",
-            "closures",
-            "closures_chain",
-            "closures_independent",
-            "closures_noncommercial",
-        ):
+        for k in COUNT_OUTCOMES:
             o[k] = float(self.counts.get(k, 0))
         area = float(u.floorspace[occ].sum())
         o["mean_rent"] = float(u.rent[occ].sum()) * 52.0 / area if area > 0 else 0.0  # GBP/m2/yr

@@ -102,9 +102,8 @@ def _visit_step(a, venues, revenue, visits_out, out):
     )
 
 
-def test_visit_choice_mesa_baseline(benchmark, visit_inputs):
-    """Baseline: the same rule with one mesa.Agent per resident (one round: it is slow)."""
-    a = visit_inputs
+def _mesa_model(a) -> VisitModel:
+    """The Mesa-agent baseline over the same choice weights as the kernel."""
     rp = a["rp"]
     gw, _, _ = visits.group_weights(
         a["pref"],
@@ -119,9 +118,14 @@ def test_visit_choice_mesa_baseline(benchmark, visit_inputs):
         rp.huff_a,
         a["quality"],
     )
-    model = VisitModel(
+    return VisitModel(
         gw, a["group"], a["budget"], a["choice"], a["spend_w"], a["venues_prev"].shape[1]
     )
+
+
+def test_visit_choice_mesa_baseline(benchmark, visit_inputs):
+    """Baseline: the same rule with one mesa.Agent per resident (one round: it is slow)."""
+    model = _mesa_model(visit_inputs)
     benchmark.pedantic(model.step, rounds=2, iterations=1, warmup_rounds=0)
     _RESULTS["mesa"] = benchmark.stats["median"]
 
@@ -138,23 +142,7 @@ def test_visit_choice_numba(benchmark, visit_inputs):
     median = benchmark.stats["median"]
     mesa_t = _RESULTS.get("mesa")
     if mesa_t is None:  # run alone: measure the baseline once here
-        rp = a["rp"]
-        gw, _, _ = visits.group_weights(
-            a["pref"],
-            a["indep_taste"],
-            a["category"],
-            a["chain"],
-            a["log_attract"],
-            a["log_walk"],
-            a["blight"],
-            rp.walk_b,
-            rp.blight,
-            rp.huff_a,
-            a["quality"],
-        )
-        model = VisitModel(
-            gw, a["group"], a["budget"], a["choice"], a["spend_w"], a["venues_prev"].shape[1]
-        )
+        model = _mesa_model(a)
         t0 = time.perf_counter()
         model.step()
         mesa_t = time.perf_counter() - t0
