@@ -219,6 +219,8 @@ class TownModel(mesa.Model):
         self.last_identities: dict[str, float] = {}
         self._footfall_fast = self._footfall_slow = 0.0
         self._log_walk = np.log(np.maximum(self.world.walk_from, 1.0))
+        self._online_sample = trips.online_sample(self.world.res.n)
+        self.online_constant = 0.0  # utils; this week's calibrated online constant
         res = self.world.res
         self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
@@ -253,6 +255,81 @@ class TownModel(mesa.Model):
         """Every parameter value of this run (for the run summary)."""
         return self.pars.to_dict()
 
+    def visit_weights(self, pars: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """This week's venue-choice weights per visit group (:func:`visits.group_weights`) and
+        each unit's spend weight (0 at vacant and non-commercial units)."""
+        w, u, rp = self.world, self.world.units, pars.residents
+        log_attract = (
+            np.log(np.maximum(np.where(u.category >= 0, 1.0, 0.0) * self._attract_per_m2(), 1e-12))
+            + self._log_attract_base
+        )
+        gw, cum, tot = visits.group_weights(
+            w.pref,
+            w.indep_taste,
+            u.category,
+            u.chain,
+            log_attract,
+            self._log_walk,
+            self._vacant_neighbour_share(),
+            rp.walk_b,
+            rp.blight,
+            rp.huff_a,
+            u.quality,
+        )
+        spend_w = np.where(u.category >= 0, SPEND_W[np.maximum(u.category, 0)], 0.0)
+        return gw, cum, tot, spend_w
+
+    def trip_utilities(
+        self,
+        pars: Params,
+        d: dict[str, float],
+        gw: np.ndarray,
+        tot: np.ndarray,
+        spend_w: np.ndarray,
+    ) -> tuple[float, float, float]:
+        """This week's common centre, park and online utilities of the trip choice.
+
+        The online constant is calibrated to the driver's online share ``d["online"]`` with the
+        centre at its reference utility (:func:`trips.online_constant_nb`); a shock's online
+        boost is added after (docs/model.md, departure on the online channel).
+        """
+        w, u, col, res, rp = (
+            self.world,
+            self.world.units,
+            self.world.col,
+            self.world.res,
+            pars.residents,
+        )
+        attract = centre_attractiveness(u, rp.huff_a) / col.attract_ref
+        cu_c, cu_p = trips.common_utilities(
+            pars,
+            float(d["trip_penalty"]),
+            attract,
+            council.public_realm_gain(w, pars),
+            col.event_intensity,
+            col.marketing,
+        )
+        ref_c, ref_p = trips.reference_utilities(pars)
+        kappa = trips.visit_spend_share(gw, tot, spend_w)[self._group[self._online_sample]]
+        cu_o = trips.online_constant_nb(
+            self._online_sample,
+            res.dist_km,
+            res.park_km,
+            res.online_prop,
+            res.went,
+            res.tie_id,
+            res.tie_w,
+            res.budget,
+            kappa,
+            ref_c,
+            ref_p,
+            rp.beta_dist,
+            rp.beta_friends,
+            min(max(float(d["online"]), 1e-4), 1.0 - 1e-4),
+        ) + float(d["online_boost"])
+        self.online_constant = float(cu_o)
+        return cu_c, cu_p, float(cu_o)
+
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         """Advance one week (see the module docstring for the order of rules)."""
@@ -268,20 +345,12 @@ class TownModel(mesa.Model):
             town_team.allocate(w, pars, self.outcomes.get("vacancy_rate", 0.0))
         spent_c = council.start_week(w, pars)
         spent_tt = town_team.start_week(w, pars)
-        # 3 trips
+        # 3 trips (the venue weights of step 4 come first: the online calibration needs them)
         R = res.n
         K = res.venues.shape[1]
-        attract = centre_attractiveness(u, pars.residents.huff_a) / col.attract_ref
-        cu_c, cu_p, cu_o = trips.common_utilities(
-            pars,
-            d["online"],
-            d["trip_penalty"],
-            d["online_boost"],
-            attract,
-            council.public_realm_gain(w, pars),
-            col.event_intensity,
-            col.marketing,
-        )
+        rp = pars.residents
+        gw, cum, tot, spend_w = self.visit_weights(pars)
+        cu_c, cu_p, cu_o = self.trip_utilities(pars, d, gw, tot, spend_w)
         draws = stream(seed, "trips", week).random(R, dtype=np.float32)
         trips.trips_nb(
             res.dist_km,
@@ -294,35 +363,15 @@ class TownModel(mesa.Model):
             cu_c,
             cu_p,
             cu_o,
-            pars.residents.beta_dist,
-            pars.residents.beta_friends,
+            rp.beta_dist,
+            rp.beta_friends,
             res.choice,
         )
         # 4 visits and spending
-        rp = pars.residents
-        blight = self._vacant_neighbour_share()
-        log_attract = (
-            np.log(np.maximum(np.where(u.category >= 0, 1.0, 0.0) * self._attract_per_m2(), 1e-12))
-            + self._log_attract_base
-        )
-        gw, cum, tot = visits.group_weights(
-            w.pref,
-            w.indep_taste,
-            u.category,
-            u.chain,
-            log_attract,
-            self._log_walk,
-            blight,
-            rp.walk_b,
-            rp.blight,
-            rp.huff_a,
-            u.quality,
-        )
         res.venues_prev, res.venues = res.venues, res.venues_prev
         u.revenue[:] = 0.0
         u.visits[:] = 0.0
         out = np.zeros(6)
-        spend_w = np.where(u.category >= 0, SPEND_W[np.maximum(u.category, 0)], 0.0)
         vdraw = stream(seed, "visits", week).random((R, K), dtype=np.float32)
         visits.visits_nb(
             res.choice,

@@ -58,11 +58,9 @@ class ResidentPars:
     budget_sd_log: float = P(0.45, 0.0, 2.0, unit="log GBP", label="Spread of budgets (lognormal sd)")
     trip_const: float = P(0.9, -10.0, 10.0, unit="utils", source="calibrate", label="Centre trip constant")
     park_const: float = P(3.0, -10.0, 10.0, unit="utils", source="calibrate", label="Retail park constant")
-    online_const: float = P(-0.2992, -10.0, 10.0, unit="utils", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Online constant")
     beta_attract: float = P(0.5, 0.0, 5.0, unit="utils per log attractiveness", source="calibrate; below the store-level Huff a ~1 (DATA.md)", label="Pull of centre attractiveness")
     beta_dist: float = P(1.0, 0.0, 5.0, unit="utils per log km", source="DATA.md Huff b 1-3", label="Distance decay to centre and park")
     park_distance_km: float = P(6.0, 0.2, 50.0, unit="km", label="Retail park distance from the centre")
-    online_beta: float = P(0.7414, 0.0, 5.0, unit="utils per logit(online share)", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Response to the online-share trend")
     online_propensity_sd: float = P(0.8, 0.0, 5.0, unit="utils", label="Spread of online propensity")
     beta_friends: float = P(1.0, 0.0, 10.0, unit="utils per strength-weighted share", label="Pull of friends who went last week")
     catchment_km: float = P(4.0, 0.2, 50.0, unit="km", label="Catchment radius")
@@ -77,7 +75,7 @@ class ResidentPars:
     indep_taste_sd: float = P(0.5, 0.0, 5.0, unit="utils", label="Spread of taste for independents")
     n_taste_classes: int = P(8, 1, 64, unit="classes", label="Taste classes")
     beta_friend_venue: float = P(0.5, 0.0, 10.0, unit="utils per log(1 + friends' visits)", label="Pull of a venue where friends were")
-    blight: float = P(0.2263, 0.0, 5.0, unit="utils per vacant-neighbour share", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Blight: vacancy next door lowers a venue's pull")
+    blight: float = P(1.018, 0.0, 5.0, unit="utils per vacant-neighbour share", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Blight: vacancy next door lowers a venue's pull")
     walk_m: float = P(800.0, 50.0, 5000.0, unit="m", source="10-minute walk", label="Walking distance for access")
 
 
@@ -113,15 +111,15 @@ class OccupierPars:
     reserve_weeks: float = P(10.0, 0.0, 520.0, unit="weeks of costs", source="calibrate", label="Independents' starting cash reserve")
     reserve_cap_weeks: float = P(26.0, 0.0, 1040.0, unit="weeks of costs", label="Reserve above which profit is drawn out")
     fixed_scale: float = P(1.0, 0.0, 10.0, unit="x category fixed costs", source="calibrate", label="Fixed-cost multiplier")
-    chain_threshold: float = P(-0.04308, -1.0, 1.0, unit="rolling profit / costs", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Chains' branch-closure threshold")
-    chain_threshold_online: float = P(0.5, 0.0, 5.0, unit="per unit online share", source="MODEL.md: threshold rises with online share", label="Rise of the closure threshold with online share")
+    chain_threshold: float = P(-0.1821, -1.0, 1.0, unit="rolling profit / costs", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Chains' branch-closure threshold")
+    chain_threshold_online: float = P(1.04, 0.0, 5.0, unit="per unit online share", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Rise of the closure threshold with online share")
     margin_memory: float = P(0.05, 0.001, 1.0, unit="per week (EWMA weight)", label="Weight of this week in the rolling margin")
     min_age_weeks: int = P(26, 0, 520, unit="weeks", label="Weeks before a chain reviews a new branch")
     lease_chain_weeks: int = P(520, 13, 2600, unit="weeks", label="Chain lease length")
     lease_indep_weeks: int = P(156, 13, 2600, unit="weeks", label="Independent lease length")
     lease_meanwhile_weeks: int = P(26, 1, 520, unit="weeks", label="Meanwhile lease length")
-    exit_hazard: float = P(0.08298, 0.0, 1.0, unit="per year", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Independents' yearly chance of closing for personal reasons")
-    quality_sd: float = P(0.168, 0.0, 3.0, source="calibrated: experiments/calibrate.py (docs/calibration.md)", unit="utils", label="Spread of occupiers' quality (pull on visitors)")
+    exit_hazard: float = P(0.04243, 0.0, 1.0, unit="per year", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Independents' yearly chance of closing for personal reasons")
+    quality_sd: float = P(0.05053, 0.0, 3.0, source="calibrated: experiments/calibrate.py (docs/calibration.md)", unit="utils", label="Spread of occupiers' quality (pull on visitors)")
     volunteer_hours_need: float = P(30.0, 0.0, 1000.0, unit="hours/week", label="Volunteer hours a voluntary use needs")
 
 
@@ -132,7 +130,7 @@ class LandlordPars:
     base_rent: float = P(4.0, 0.0, 100.0, unit="GBP/m2/week", source="assumption: ~GBP210/m2/yr at an average pitch; rent ~25% of gross profit", label="Base market rent")
     rent_adjust: float = P(0.02, 0.0, 1.0, unit="per week", label="Speed the market rent follows trading")
     rent_elasticity: float = P(1.0, 0.0, 5.0, unit="elasticity", label="Market rent response to spend per unit")
-    rent_floor: float = P(0.9481, 0.0, 2.0, unit="x valuation anchor", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Institutional rent floor")
+    rent_floor: float = P(0.8308, 0.0, 2.0, unit="x valuation anchor", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Institutional rent floor")
     chain_preference: float = P(0.8, 0.0, 1.0, unit="probability", label="Institutional refusal of an independent")
     patience_weeks: int = P(78, 0, 1040, unit="weeks", label="Institutional patience before accepting independents")
     local_rent_cut: float = P(0.01, 0.0, 0.5, unit="per week vacant", label="Local landlords' rent cut per week vacant")
@@ -148,9 +146,9 @@ class LandlordPars:
 class EntrantPars:
     """Prospective occupiers and their entry decision (MODEL.md, "Entrants")."""
 
-    arrival_rate: float = P(1.374, 0.0, 100.0, unit="applicants/week", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Prospective occupiers per week")
+    arrival_rate: float = P(1.935, 0.0, 100.0, unit="applicants/week", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Prospective occupiers per week")
     signal_elasticity: float = P(1.0, 0.0, 5.0, unit="elasticity", label="Arrivals' response to spend per unit")
-    chain_share: float = P(0.35, 0.0, 1.0, unit="share", source="DATA.md: independents ~65% of units", label="Share of applicants that are chains")
+    chain_share: float = P(0.3574, 0.0, 1.0, unit="share", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Share of applicants that are chains")
     hurdle: float = P(0.05, -1.0, 5.0, unit="profit / costs", label="Independents' entry hurdle")
     chain_hurdle: float = P(0.15, -1.0, 5.0, unit="profit / costs", label="Chains' entry hurdle")
     optimism_sd: float = P(0.3, 0.0, 3.0, unit="log", label="Spread of entrants' revenue expectations")

@@ -57,3 +57,18 @@ def test_calibration_runs_end_to_end_tiny(tmp_path):
     text = (out / "calibration.md").read_text()
     assert "RMSE" in text and "calibration_vacancy.png" in text
     assert (out / "calibration_vacancy.png").stat().st_size > 1000
+
+
+def test_calibrated_defaults_are_the_recorded_fit():
+    """Every default marked "calibrated" is a fitted parameter of the recorded calibration, at
+    its fitted value (4 significant figures), and every fitted parameter is such a default."""
+    from sim.params import specs
+
+    result = json.loads((ROOT / "experiments" / "calibration_result.json").read_text())
+    fitted = dict(zip(result["free"], result["best_x"], strict=True))
+    marked = {f"{s.group}.{s.name}": s.default for s in specs() if "calibrated" in s.source}
+    assert set(marked) == set(fitted)
+    for key, value in fitted.items():
+        assert marked[key] == float(f"{value:.4g}"), key
+    cal = _load()
+    assert [f"{g}.{n}" for g, n, _, _ in cal.FREE] == result["free"]

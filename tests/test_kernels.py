@@ -19,8 +19,7 @@ from scipy import stats
 from sim.categories import MEET, SPEND_W
 from sim.logit import logit_shares, pick_logit_nb, pick_logit_ref, search_cum_nb, search_cum_ref
 from sim.model import THIRD_PLACES
-from sim.rules import council, engagement, ties, trips, visits
-from sim.state import centre_attractiveness
+from sim.rules import engagement, ties, trips, visits
 
 SEEDS = (0, 1, 2)
 
@@ -50,20 +49,10 @@ def assert_ties_symmetric(tie_id: np.ndarray, tie_w: np.ndarray) -> None:
 
 def trips_inputs(m, k: int):
     """Inputs of trips_nb as the model builds them, with draws from default_rng(k)."""
-    w, pars = m.world, m.pars
-    res, u, col = w.res, w.units, w.col
+    pars, res = m.pars, m.world.res
     d = {key: float(v[min(m.week, m.n_weeks - 1)]) for key, v in m.driver_table.items()}
-    attract = centre_attractiveness(u, pars.residents.huff_a) / col.attract_ref
-    cu = trips.common_utilities(
-        pars,
-        d["online"],
-        d["trip_penalty"],
-        d["online_boost"],
-        attract,
-        council.public_realm_gain(w, pars),
-        col.event_intensity,
-        col.marketing,
-    )
+    gw, _, tot, spend_w = m.visit_weights(pars)
+    cu = m.trip_utilities(pars, d, gw, tot, spend_w)
     draws = np.random.default_rng(k).random(res.n)
     return (
         res.dist_km.copy(),
@@ -215,6 +204,73 @@ def test_trips_probabilities_match_logit():
     expected = logit_shares(v) * R
     observed = np.bincount(choice, minlength=4)
     assert stats.chisquare(observed, expected).pvalue > 1e-3
+
+
+def online_constant_args(m, target: float):
+    """Inputs of online_constant_nb as the model builds them."""
+    pars, res = m.pars, m.world.res
+    gw, _, tot, spend_w = m.visit_weights(pars)
+    sample = m._online_sample
+    kappa = trips.visit_spend_share(gw, tot, spend_w)[m._group[sample]]
+    ref_c, ref_p = trips.reference_utilities(pars)
+    rp = pars.residents
+    return (
+        sample,
+        res.dist_km,
+        res.park_km,
+        res.online_prop,
+        res.went,
+        res.tie_id,
+        res.tie_w,
+        res.budget,
+        kappa,
+        ref_c,
+        ref_p,
+        rp.beta_dist,
+        rp.beta_friends,
+        target,
+    )
+
+
+@pytest.mark.parametrize("target", [0.01, 0.034, 0.2, 0.6, 0.95])
+def test_online_constant_nb_equals_ref(warm_model, target):
+    args = online_constant_args(warm_model, target)
+    a = trips.online_constant_nb(*args)
+    b = trips.online_constant_ref(*args)
+    assert a == pytest.approx(b, abs=1e-7)  # utils; the shares agree to ~1e-11
+
+
+def test_online_constant_gives_target_share_in_expectation():
+    """Two residents, no ties: the solved constant makes the expected online share of spend
+    (centre spend scaled by kappa) equal the target, by direct computation of the logit."""
+    dist = np.array([1.0, 3.0])
+    park = np.array([5.0, 2.0])
+    prop = np.array([0.3, -0.4])
+    tie_id = np.full((2, 2), -1, np.int64)
+    tie_w = np.zeros((2, 2))
+    budget = np.array([100.0, 250.0])
+    kappa = np.array([0.8, 0.9])
+    c = trips.online_constant_nb(
+        np.arange(2), dist, park, prop, np.zeros(2, bool), tie_id, tie_w, budget, kappa,
+        0.7, 1.2, 1.5, 1.0, 0.25,
+    )  # fmt: skip
+    num = den = 0.0
+    for i in range(2):
+        v = np.array(
+            [0.0, 0.7 - 1.5 * math.log(dist[i] + 0.1), 1.2 - 1.5 * math.log(park[i] + 0.1),
+             c + prop[i]]
+        )  # fmt: skip
+        p = logit_shares(v)
+        num += budget[i] * p[3]
+        den += budget[i] * (kappa[i] * p[1] + p[2] + p[3])
+    assert num / den == pytest.approx(0.25, abs=1e-10)
+
+
+def test_online_sample_is_everyone_in_small_towns_and_spread_in_large():
+    assert np.array_equal(trips.online_sample(500), np.arange(500))
+    s = trips.online_sample(1_000_000)
+    assert s.size == trips.ONLINE_SAMPLE and s[0] == 0 and s[-1] < 1_000_000
+    assert np.all(np.diff(s) > 0)
 
 
 # ----------------------------------------------------------------------------- visits

@@ -10,8 +10,11 @@ Utilities (nothing = 0):
   with vacancy), public realm, events, marketing and any pandemic penalty, and ``f_i`` is the
   strength-weighted share of i's ties who went to the centre last week;
 * park: ``common_park - beta_dist ln(d_park)``;
-* online: ``common_online + online_prop_i`` where ``common_online`` holds the constant and
-  ``online_beta logit(online share_t)`` (the ONS path, DATA.md).
+* online: ``common_online + online_prop_i`` where ``common_online`` is calibrated each week
+  (:func:`online_constant_nb`) so that, with the centre as attractive as at the start and no
+  levers or shocks, the residents' expected online share of spend equals the driver's (the
+  ONS path, DATA.md: "online as an alternative with its own utility calibrated to the ONS
+  path"); a shock's online boost is added on top. docs/model.md, section 7.1, departure 16.
 """
 
 from __future__ import annotations
@@ -97,21 +100,18 @@ def trips_ref(
 
 def common_utilities(
     pars,
-    online: float,
     penalty: float,
-    boost: float,
     attract_ratio: float,
     pr_gain: float,
     events: float,
     marketing: float,
-) -> tuple[float, float, float]:
-    """Parts of the centre, park and online utilities shared by every resident this week.
+) -> tuple[float, float]:
+    """Parts of the centre and park utilities shared by every resident this week.
 
     ``attract_ratio`` is A_t / A_0 (centre attractiveness against week 0), ``events`` the event
-    intensity (saturating at 1), ``online`` the driver's online share of retail spend.
+    intensity (saturating at 1), ``penalty`` a shock's penalty on physical trips.
     """
     rp = pars.residents
-    s = min(max(online, 1e-4), 1 - 1e-4)
     centre = (
         rp.trip_const
         + rp.beta_attract * math.log(max(attract_ratio, 1e-6))
@@ -121,5 +121,148 @@ def common_utilities(
         - penalty
     )
     park = rp.park_const - penalty
-    online_u = rp.online_const + rp.online_beta * math.log(s / (1 - s)) + boost
-    return centre, park, online_u
+    return centre, park
+
+
+def reference_utilities(pars) -> tuple[float, float]:
+    """Centre and park constants of the reference week the online utility is calibrated on:
+    the centre as attractive as at the start of the run (A_t = A_0), no levers, no shock."""
+    rp = pars.residents
+    return rp.trip_const, rp.park_const
+
+
+# ---------------------------------------------------------------------------------------------
+# The online utility, calibrated each week to the ONS path (DATA.md, "Destination choice":
+# "Online as an alternative with its own utility calibrated to the ONS path")
+# ---------------------------------------------------------------------------------------------
+
+#: Largest number of residents the weekly calibration of the online constant looks at; towns up
+#: to this size use every resident, larger ones an evenly spaced (stratified) subset.
+ONLINE_SAMPLE = 16384
+
+
+def online_sample(n_residents: int) -> np.ndarray:
+    """Residents used to calibrate the online constant: every one, or ``ONLINE_SAMPLE`` evenly
+    spaced rows (residents are stored zone by zone, so the subset is stratified by zone)."""
+    s = min(int(n_residents), ONLINE_SAMPLE)
+    return (np.arange(s, dtype=np.int64) * int(n_residents)) // max(s, 1)
+
+
+@njit(cache=True)
+def online_constant_nb(
+    sample,
+    dist_km,
+    park_km,
+    online_prop,
+    went,
+    tie_id,
+    tie_w,
+    budget,
+    kappa,
+    centre_ref,
+    park_ref,
+    beta_dist,
+    beta_friends,
+    target,
+):
+    """Numba kernel: the online constant ``c`` at which the sampled residents' expected online
+    share of spend equals ``target``, with the centre at its reference utility.
+
+    For resident i (budget b_i), with V_c, V_p the centre and park utilities of
+    :func:`trips_nb` built on ``centre_ref`` and ``park_ref``, V_o = c + online_prop_i and
+    P_k = exp(V_k) / (1 + sum exp), the expected spend shares are: online b P_o, park b P_p,
+    centre b kappa_i P_c (kappa_i: the share of a centre visitor's budget that commercial
+    venues take, from the visit weights of i's group). The online share of spend,
+    sum b P_o / sum b (kappa P_c + P_p + P_o), rises strictly with c, so bisection finds c.
+    """
+    S = sample.shape[0]
+    C = tie_id.shape[1]
+    ec = np.empty(S)
+    ep = np.empty(S)
+    eo = np.empty(S)
+    bb = np.empty(S)
+    kk = np.empty(S)
+    for q in range(S):
+        i = sample[q]
+        wsum = 0.0
+        went_w = 0.0
+        for c in range(C):
+            f = tie_id[i, c]
+            if f >= 0:
+                w = tie_w[i, c]
+                wsum += w
+                if went[f]:
+                    went_w += w
+        pull = went_w / wsum if wsum > 0.0 else 0.0
+        vc = centre_ref - beta_dist * math.log(dist_km[i] + 0.1) + beta_friends * pull
+        vp = park_ref - beta_dist * math.log(park_km[i] + 0.1)
+        ec[q] = math.exp(min(vc, 50.0))
+        ep[q] = math.exp(min(vp, 50.0))
+        eo[q] = math.exp(min(online_prop[i], 50.0))
+        bb[q] = budget[i]
+        kk[q] = kappa[q]  # kappa is given per sampled resident
+    lo, hi = -40.0, 40.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        e = math.exp(mid)
+        num = 0.0
+        den = 0.0
+        for q in range(S):
+            o = e * eo[q]
+            inv = bb[q] / (1.0 + ec[q] + ep[q] + o)
+            num += o * inv
+            den += (kk[q] * ec[q] + ep[q] + o) * inv
+        if den <= 0.0 or num < target * den:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def online_constant_ref(
+    sample,
+    dist_km,
+    park_km,
+    online_prop,
+    went,
+    tie_id,
+    tie_w,
+    budget,
+    kappa,
+    centre_ref,
+    park_ref,
+    beta_dist,
+    beta_friends,
+    target,
+):
+    """Plain reference of :func:`online_constant_nb`: scipy's root finder on the same share."""
+    from scipy.optimize import brentq
+
+    i = np.asarray(sample)
+    t = np.asarray(tie_id)[i]
+    tw = np.asarray(tie_w)[i]
+    valid = t >= 0
+    wsum = np.where(valid, tw, 0.0).sum(axis=1)
+    went_w = np.where(valid & np.asarray(went)[np.maximum(t, 0)], tw, 0.0).sum(axis=1)
+    pull = np.where(wsum > 0, went_w / np.where(wsum > 0, wsum, 1.0), 0.0)
+    vc = centre_ref - beta_dist * np.log(np.asarray(dist_km)[i] + 0.1) + beta_friends * pull
+    vp = park_ref - beta_dist * np.log(np.asarray(park_km)[i] + 0.1)
+    b = np.asarray(budget, dtype=float)[i]
+    k = np.asarray(kappa, dtype=float)
+
+    def share(c: float) -> float:
+        vo = c + np.asarray(online_prop)[i]
+        m = np.maximum.reduce([np.zeros_like(vc), vc, vp, vo])
+        ez, ec, ep, eo = np.exp(-m), np.exp(vc - m), np.exp(vp - m), np.exp(vo - m)
+        d = ez + ec + ep + eo
+        return float((b * eo / d).sum() / (b * (k * ec + ep + eo) / d).sum())
+
+    return brentq(lambda c: share(c) - target, -40.0, 40.0, xtol=1e-12)
+
+
+def visit_spend_share(w: np.ndarray, tot: np.ndarray, spend_w: np.ndarray) -> np.ndarray:
+    """Per visit group g, the expected share of a visit's budget that commercial venues take:
+    sum_j w[g, j] spend_w[j] / sum_j w[g, j] (1 where no venue is open)."""
+    t = np.asarray(tot, dtype=float)
+    s = np.asarray(w) @ np.asarray(spend_w, dtype=float)
+    return np.where(t > 0, s / np.where(t > 0, t, 1.0), 1.0)
