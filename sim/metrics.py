@@ -450,7 +450,13 @@ def bridging_share(tie_id: Any, group: Any) -> float:
 
 
 def _group_array(group: Any, r: int) -> np.ndarray:
-    g = np.ascontiguousarray(group, dtype=np.int64).ravel()
+    # an integer array is used as it is: a weekly cast of 10^6 zones to int64 is an 8 MB copy
+    # and a wider array for the kernel to look up at random; anything else becomes int64
+    g = np.asarray(group)
+    if g.dtype.kind in "iu":
+        g = np.ascontiguousarray(g).ravel()
+    else:
+        g = np.ascontiguousarray(g, dtype=np.int64).ravel()
     if g.size != r:
         raise ValueError(f"group has length {g.size}, expected {r}")
     return g
