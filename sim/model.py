@@ -219,6 +219,7 @@ class TownModel(mesa.Model):
         self.last_identities: dict[str, float] = {}
         self._footfall_fast = self._footfall_slow = 0.0
         self._log_walk = np.log(np.maximum(self.world.walk_from, 1.0))
+        self._log_dist: tuple[np.ndarray, ...] = ()
         res = self.world.res
         self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
@@ -284,8 +285,7 @@ class TownModel(mesa.Model):
         )
         draws = stream(seed, "trips", week).random(R, dtype=np.float32)
         trips.trips_nb(
-            res.dist_km,
-            res.park_km,
+            *self._log_distances(),
             res.online_prop,
             res.went,
             res.tie_id,
@@ -435,6 +435,24 @@ class TownModel(mesa.Model):
         from sim.categories import ATTRACT
 
         return ATTRACT[np.maximum(self.world.units.category, 0)]
+
+    def _log_distances(self) -> tuple[np.ndarray, np.ndarray]:
+        """ln(d + 0.1) to the centre and to the park per resident, for the trip kernel.
+
+        Distances never change in a run: computed once, and again only if the arrays are
+        replaced (a restored checkpoint).
+        """
+        res = self.world.res
+        c = self._log_dist
+        if not c or c[0] is not res.dist_km or c[1] is not res.park_km:
+            c = (
+                res.dist_km,
+                res.park_km,
+                trips.log_distance(res.dist_km),
+                trips.log_distance(res.park_km),
+            )
+            self._log_dist = c
+        return c[2], c[3]
 
     def _vacant_neighbour_share(self) -> np.ndarray:
         w = self.world

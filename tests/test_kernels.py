@@ -17,7 +17,14 @@ import pytest
 from scipy import stats
 
 from sim.categories import MEET, SPEND_W
-from sim.logit import logit_shares, pick_logit_nb, pick_logit_ref, search_cum_nb, search_cum_ref
+from sim.logit import (
+    logit_shares,
+    pick_logit4_nb,
+    pick_logit_nb,
+    pick_logit_ref,
+    search_cum_nb,
+    search_cum_ref,
+)
 from sim.model import THIRD_PLACES
 from sim.rules import council, engagement, ties, trips, visits
 from sim.state import centre_attractiveness
@@ -66,8 +73,8 @@ def trips_inputs(m, k: int):
     )
     draws = np.random.default_rng(k).random(res.n)
     return (
-        res.dist_km.copy(),
-        res.park_km.copy(),
+        trips.log_distance(res.dist_km),
+        trips.log_distance(res.park_km),
         res.online_prop.copy(),
         res.went.copy(),
         res.tie_id.copy(),
@@ -167,8 +174,8 @@ def test_trips_nb_equals_ref_with_strong_friend_pull(warm_model):
 def _trip_case(R=50, seed=3):
     g = np.random.default_rng(seed)
     return (
-        g.uniform(0.1, 10, R),
-        g.uniform(0.1, 10, R),
+        trips.log_distance(g.uniform(0.1, 10, R)),
+        trips.log_distance(g.uniform(0.1, 10, R)),
         g.normal(0, 1, R),
         g.random(R) < 0.4,
         np.full((R, 4), -1, np.int32),
@@ -208,13 +215,21 @@ def test_trips_probabilities_match_logit():
     tie_id, tie_w = np.full((R, 2), -1, np.int32), np.zeros((R, 2), np.float32)
     cc, cp, co, bd = 0.5, 0.8, -0.3, 1.0
     choice = np.zeros(R, np.int8)
-    trips.trips_nb(
-        dist, park, prop, np.zeros(R, bool), tie_id, tie_w, u, cc, cp, co, bd, 1.0, choice
-    )
+    ld, lp = trips.log_distance(dist), trips.log_distance(park)
+    trips.trips_nb(ld, lp, prop, np.zeros(R, bool), tie_id, tie_w, u, cc, cp, co, bd, 1.0, choice)
     v = np.array([0.0, cc - bd * math.log(2.1), cp - bd * math.log(5.1), co + 0.2])
     expected = logit_shares(v) * R
     observed = np.bincount(choice, minlength=4)
     assert stats.chisquare(observed, expected).pvalue > 1e-3
+
+
+def test_log_distance_is_the_kernels_log():
+    """The cached distance term equals math.log(d + 0.1), bit for bit, for every resident."""
+    d = np.concatenate([np.random.default_rng(4).uniform(0.0, 30.0, 2000), [0.0, 0.05, 1e-9]])
+    got = trips.log_distance(d)
+    want = np.array([math.log(x + 0.1) for x in d])
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
 
 
 # ----------------------------------------------------------------------------- visits
@@ -590,6 +605,32 @@ def test_pick_logit_edges():
     assert pick_logit_nb(np.array([-np.inf, -np.inf, 0.0]), 0.0) == 2
 
 
+V4_CASES = [
+    *[v for v in V_CASES if v.shape[0] == 4],
+    np.array([0.0, -np.inf, -np.inf, -np.inf]),
+    np.array([0.0, 1e6, -np.inf, -np.inf]),
+    np.array([0.0, -3.0, 2.0, 2.0]),
+    np.array([0.0, 700.0, 699.5, -700.0]),
+]
+
+
+@pytest.mark.parametrize("v", V4_CASES, ids=range(len(V4_CASES)))
+@pytest.mark.parametrize("u", [*U_CASES, np.float32(0.3), np.float32(np.nextafter(1, 0))])
+def test_pick_logit4_nb_equals_pick_logit(v, u):
+    """The four-way pick (trips) is the general pick with the same arithmetic."""
+    a = pick_logit4_nb(float(v[0]), float(v[1]), float(v[2]), float(v[3]), u)
+    assert a == pick_logit_nb(v, u) == pick_logit_ref(v, u)
+
+
+def test_pick_logit4_nb_equals_pick_logit_random():
+    g = np.random.default_rng(12)
+    v = g.normal(0, 3, (3000, 4))
+    v[:, 0] = 0.0
+    u = g.random(3000, dtype=np.float32)
+    for row, x in zip(v, u, strict=True):
+        assert pick_logit4_nb(*(float(t) for t in row), x) == pick_logit_nb(row, x)
+
+
 def test_pick_logit_frequencies_match_softmax():
     v = np.array([0.3, -1.0, 1.2, 0.0, 0.0])
     u = np.random.default_rng(5).random(20000)
@@ -669,7 +710,8 @@ def test_participation_nb_equals_ref_on_model_state(warm_model, k):
 def test_kernels_accept_float32_draws(warm_model):
     """The model passes float32 draws; numba and reference agree on them too."""
     res = warm_model.world.res
-    args = (res.dist_km, res.park_km, res.online_prop, res.went, res.tie_id, res.tie_w)
+    ld, lp = trips.log_distance(res.dist_km), trips.log_distance(res.park_km)
+    args = (ld, lp, res.online_prop, res.went, res.tie_id, res.tie_w)
     u = np.random.default_rng(9).random(res.n, dtype=np.float32)
     a = np.zeros(res.n, np.int8)
     b = np.zeros(res.n, np.int8)
