@@ -18,12 +18,14 @@ from scipy import stats
 
 from sim.categories import MEET, SPEND_W
 from sim.logit import (
+    guide_tables_nb,
     logit_shares,
     pick_logit4_nb,
     pick_logit_nb,
     pick_logit_ref,
     search_cum_nb,
     search_cum_ref,
+    search_guided_nb,
 )
 from sim.model import THIRD_PLACES
 from sim.rules import council, engagement, ties, trips, visits
@@ -668,6 +670,44 @@ def test_search_cum_nb_equals_ref(cum):
         if t < tot:
             assert cum[a] > t and (a == 0 or cum[a - 1] <= t)
             assert (np.diff(np.concatenate([[0.0], cum]))[a]) > 0  # never a zero-weight slot
+
+
+def _guided(cum2d, tot, g, t):
+    lb, guide, scale = guide_tables_nb(cum2d, tot)
+    return search_guided_nb(cum2d[g], lb[g], guide[g], scale[g], t)
+
+
+def test_search_guided_nb_equals_binary_search():
+    """The guided search (visits) finds the same index as the binary search, for targets on
+    and next to every cumulative value, with zero weights anywhere (vacant units)."""
+    g = np.random.default_rng(21)
+    rows = [c for c in CUM_CASES]
+    for n in (1, 2, 3, 17, 298):
+        for zero_share in (0.0, 0.3, 0.9):
+            w = g.random(n) * (g.random(n) >= zero_share)
+            rows.append(np.cumsum(w))
+    w = g.random(50) ** 8  # very uneven weights: many units per bucket
+    rows.append(np.cumsum(w))
+    for cum in rows:
+        cum2d = np.vstack([cum, cum[::-1].cumsum()])  # a second row, to index g = 1 too
+        tot = cum2d[:, -1].copy()
+        lb, guide, scale = guide_tables_nb(cum2d, tot)
+        for r in range(2):
+            c, t_ = cum2d[r], tot[r]
+            targets = [0.0, *c.tolist(), *np.nextafter(c, -np.inf).tolist()]
+            targets += (g.random(300) * t_).tolist() + [float(np.nextafter(t_, 0.0))]
+            for t in targets:
+                if not t < t_:
+                    continue  # the kernel searches only targets below the row total
+                got = search_guided_nb(c, lb[r], guide[r], scale[r], t)
+                assert got == search_cum_nb(c, t) == search_cum_ref(c, t), (cum, t)
+
+
+def test_search_guided_nb_nan_and_negative_targets():
+    cum = np.array([[0.0, 1.0, 1.0, 2.5, 4.0]])
+    tot = cum[:, -1].copy()
+    for t in (float("nan"), -1.0, -0.0):
+        assert _guided(cum, tot, 0, t) == search_cum_nb(cum[0], t)
 
 
 def test_search_cum_equal_weights_and_random_targets():

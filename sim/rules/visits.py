@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.logit import search_cum_nb, search_cum_ref
+from sim.logit import guide_tables_nb, search_cum_ref, search_guided_nb
 from sim.prefetch import prefetch_row
 
 CENTRE, PARK, ONLINE = 1, 2, 3
@@ -57,8 +57,9 @@ def visits_nb(
     fills ``out`` = [budget, spend, kept, revenue, park, online] (GBP, weighted).
 
     Speed (same results as :func:`visits_ref`): the friend factor exp(beta ln(1 + n)) - 1 is
-    tabulated for the possible counts n = 0..C K, and the rows of last week's venues of the
-    ties of the visitor ``PREFETCH_AHEAD`` rows ahead are prefetched.
+    tabulated for the possible counts n = 0..C K, the venue is found with guide tables
+    (:func:`sim.logit.search_guided_nb`) rather than a binary search, and the rows of last
+    week's venues of the ties of the visitor ``PREFETCH_AHEAD`` rows ahead are prefetched.
     """
     R, K = venues.shape
     C = tie_id.shape[1]
@@ -68,6 +69,7 @@ def visits_nb(
     gain = np.empty(C * K + 1, np.float64)
     for n in range(C * K + 1):
         gain[n] = math.exp(beta_fv * math.log1p(float(n))) - 1.0
+    lb, guide, scale = guide_tables_nb(cum, tot)
     for i in range(R):
         ia = i + PREFETCH_AHEAD
         if ia < R and choice[ia] == CENTRE:
@@ -123,7 +125,7 @@ def visits_nb(
                 break
             target = u[i, k] * total
             if target < tot[g]:
-                j = search_cum_nb(cum[g], target)
+                j = search_guided_nb(cum[g], lb[g], guide[g], scale[g], target)
             else:
                 target -= tot[g]
                 j = fv[m - 1] if m > 0 else -1
