@@ -41,7 +41,8 @@ def prefetch_row(typingctx: Any, arr: Any, i: Any) -> Any:
         i8p = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # the typed-pointer name: older LLVMs need it, newer ones upgrade it to llvm.prefetch.p0
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
         # read (0), high temporal locality (3), data cache (1)
         ptr = builder.inttoptr(addr, i8p)
         builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])

@@ -11,9 +11,11 @@ evicting its weakest tie, engagement bounds, and the inverse-CDF helpers.
 from __future__ import annotations
 
 import math
+import platform
 
 import numpy as np
 import pytest
+from numba import njit
 from scipy import stats
 
 from sim.categories import MEET, SPEND_W
@@ -28,6 +30,7 @@ from sim.logit import (
     search_guided_nb,
 )
 from sim.model import THIRD_PLACES
+from sim.prefetch import prefetch_row
 from sim.rules import council, engagement, ties, trips, visits
 from sim.state import centre_attractiveness
 
@@ -758,3 +761,31 @@ def test_kernels_accept_float32_draws(warm_model):
     trips.trips_nb(*args, u, 0.5, 0.2, -0.5, 1.0, 1.0, a)
     trips.trips_ref(*args, u, 0.5, 0.2, -0.5, 1.0, 1.0, b)
     np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- prefetch hint
+@njit
+def _sum_rows_with_prefetch(idx, a2, a1):
+    s = 0.0
+    for t in range(idx.shape[0]):
+        if t + 2 < idx.shape[0]:
+            prefetch_row(a2, idx[t + 2])
+            prefetch_row(a1, idx[t + 2])
+        s += a2[idx[t], 0] + a1[idx[t]]
+    return s
+
+
+def test_prefetch_row_is_only_a_hint():
+    """prefetch_row compiles for 1-D and 2-D (also strided) arrays and changes nothing."""
+    g = np.random.default_rng(3)
+    a2 = g.random((1000, 4))
+    a1 = g.random(1000).astype(np.float32)
+    idx = g.integers(0, 1000, 5000).astype(np.int32)
+    want = sum(float(a2[i, 0]) + float(a1[i]) for i in idx)
+    assert _sum_rows_with_prefetch(idx, a2, a1) == pytest.approx(want, rel=1e-12)
+    assert _sum_rows_with_prefetch(idx // 2, a2[::2], a1[::2]) == pytest.approx(
+        sum(float(a2[::2][i, 0]) + float(a1[::2][i]) for i in idx // 2), rel=1e-12
+    )
+    if platform.machine() in ("x86_64", "AMD64"):
+        asm = _sum_rows_with_prefetch.inspect_asm(_sum_rows_with_prefetch.signatures[0])
+        assert "prefetch" in asm
