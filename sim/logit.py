@@ -33,6 +33,46 @@ def pick_logit_nb(v: np.ndarray, u: float) -> int:
     return v.shape[0] - 1
 
 
+@njit(cache=True, inline="always")
+def pick_logit4_nb(v0: float, v1: float, v2: float, v3: float, u: float) -> int:
+    """:func:`pick_logit_nb` on ``[v0, v1, v2, v3]`` with the same arithmetic, in registers.
+
+    Each exponential is computed once (not again in the search); the sums run in the same
+    order, so the pick is the same for every input.
+    """
+    m = v0
+    if v1 > m:
+        m = v1
+    if v2 > m:
+        m = v2
+    if v3 > m:
+        m = v3
+    e0 = math.exp(v0 - m)
+    e1 = math.exp(v1 - m)
+    e2 = math.exp(v2 - m)
+    e3 = math.exp(v3 - m)
+    tot = 0.0
+    tot += e0
+    tot += e1
+    tot += e2
+    tot += e3
+    target = u * tot
+    acc = 0.0
+    acc += e0
+    if target < acc:
+        return 0
+    acc += e1
+    if target < acc:
+        return 1
+    acc += e2
+    if target < acc:
+        return 2
+    acc += e3
+    if target < acc:
+        return 3
+    return 3
+
+
 def pick_logit_ref(v: np.ndarray, u: float) -> int:
     """Reference of :func:`pick_logit_nb` (same arithmetic, plain Python)."""
     m = max(float(x) for x in v)
@@ -57,6 +97,57 @@ def search_cum_nb(cum: np.ndarray, target: float) -> int:
         else:
             lo = mid + 1
     return lo
+
+
+@njit(cache=True)
+def guide_tables_nb(cum: np.ndarray, tot: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Guide tables for :func:`search_guided_nb` on every row of ``cum`` (G, n).
+
+    Row g is cut into B = max(n, 1) buckets of width tot[g] / B with lower bounds ``lb[g, b]``
+    (``lb[g, 0] = -inf``); ``guide[g, b]`` is the first index k < n - 1 with cum[g, k] >
+    lb[g, b] (n - 1 if none), and ``scale[g] = B / tot[g]`` (0 if tot[g] <= 0).
+    """
+    G, n = cum.shape
+    B = max(n, 1)
+    lb = np.empty((G, B))
+    guide = np.zeros((G, B), np.int64)
+    scale = np.zeros(G)
+    for g in range(G):
+        width = tot[g] / B
+        if tot[g] > 0.0:
+            scale[g] = B / tot[g]
+        lb[g, 0] = -np.inf
+        k = 0
+        for b in range(1, B):
+            lb[g, b] = b * width
+            while k < n - 1 and not (cum[g, k] > lb[g, b]):
+                k += 1
+            guide[g, b] = k
+    return lb, guide, scale
+
+
+@njit(cache=True, inline="always")
+def search_guided_nb(
+    cum: np.ndarray, lb: np.ndarray, guide: np.ndarray, scale: float, target: float
+) -> int:
+    """:func:`search_cum_nb` (same result for non-decreasing ``cum``) using one row of
+    :func:`guide_tables_nb`: jump to the target's bucket, then walk up.
+
+    Every index before ``guide[b]`` has cum <= lb[b] <= target, so the first index with
+    target < cum is at or after it; with about one unit per bucket the walk is short and,
+    unlike a binary search, rarely mispredicts a branch.
+    """
+    n = cum.shape[0]
+    x = target * scale
+    b = int(x) if x < guide.shape[0] - 1 else guide.shape[0] - 1
+    if b < 0:
+        b = 0
+    while lb[b] > target:
+        b -= 1
+    k = guide[b]
+    while k < n - 1 and not (target < cum[k]):
+        k += 1
+    return k
 
 
 def search_cum_ref(cum: np.ndarray, target: float) -> int:

@@ -450,7 +450,13 @@ def bridging_share(tie_id: Any, group: Any) -> float:
 
 
 def _group_array(group: Any, r: int) -> np.ndarray:
-    g = np.ascontiguousarray(group, dtype=np.int64).ravel()
+    # an integer array is used as it is: a weekly cast of 10^6 zones to int64 is an 8 MB copy
+    # and a wider array for the kernel to look up at random; anything else becomes int64
+    g = np.asarray(group)
+    if g.dtype.kind in "iu":
+        g = np.ascontiguousarray(g).ravel()
+    else:
+        g = np.ascontiguousarray(g, dtype=np.int64).ravel()
     if g.size != r:
         raise ValueError(f"group has length {g.size}, expected {r}")
     return g
@@ -789,8 +795,9 @@ def _access_share_nb(
 ) -> float:
     """Numba kernel of :func:`access_share`.
 
-    Prefilters the units with the use once, sorts them by x, and for each resident scans only
-    units within a slightly padded x-window, stopping at the first one within the walk.
+    Prefilters the units with the use once, sorts them by x, skips residents outside their
+    bounding box widened by the walk, and for each other resident scans only units within a
+    slightly padded x-window, stopping at the first one within the walk.
     """
     n_res = res_x.shape[0]
     if n_res == 0 or not walk_m >= 0.0:
@@ -812,6 +819,14 @@ def _access_share_nb(
     uy = uy[order]
     w2 = walk_m * walk_m
     pad = walk_m * (1.0 + 1e-9) + 1e-9  # wider than the walk: the exact test below decides
+    # the units' bounding box, widened by pad: a resident outside it is farther than the walk
+    # from every unit (|dx| or |dy| > pad), so it is skipped without a search
+    x_lo = x_hi = y_lo = y_hi = 0.0
+    if m > 0:
+        x_lo = ux[0] - pad
+        x_hi = ux[m - 1] + pad
+        y_lo = uy.min() - pad
+        y_hi = uy.max() + pad
     total = 0.0
     covered = 0.0
     for r in range(n_res):
@@ -821,6 +836,8 @@ def _access_share_nb(
             continue
         x = res_x[r]
         y = res_y[r]
+        if x < x_lo or x > x_hi or y < y_lo or y > y_hi:
+            continue
         lo = np.searchsorted(ux, x - pad)
         for q in range(lo, m):
             if ux[q] > x + pad:

@@ -221,6 +221,7 @@ class TownModel(mesa.Model):
         self._log_walk = np.log(np.maximum(self.world.walk_from, 1.0))
         self._online_sample = trips.online_sample(self.world.res.n)
         self.online_constant = 0.0  # utils; this week's calibrated online constant
+        self._log_dist: tuple[np.ndarray, ...] = ()
         res = self.world.res
         self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
@@ -313,8 +314,7 @@ class TownModel(mesa.Model):
         kappa = trips.visit_spend_share(gw, tot, spend_w)[self._group[self._online_sample]]
         cu_o = trips.online_constant_nb(
             self._online_sample,
-            res.dist_km,
-            res.park_km,
+            *self._log_distances(),
             res.online_prop,
             res.went,
             res.tie_id,
@@ -353,8 +353,7 @@ class TownModel(mesa.Model):
         cu_c, cu_p, cu_o = self.trip_utilities(pars, d, gw, tot, spend_w)
         draws = stream(seed, "trips", week).random(R, dtype=np.float32)
         trips.trips_nb(
-            res.dist_km,
-            res.park_km,
+            *self._log_distances(),
             res.online_prop,
             res.went,
             res.tie_id,
@@ -484,6 +483,24 @@ class TownModel(mesa.Model):
         from sim.categories import ATTRACT
 
         return ATTRACT[np.maximum(self.world.units.category, 0)]
+
+    def _log_distances(self) -> tuple[np.ndarray, np.ndarray]:
+        """ln(d + 0.1) to the centre and to the park per resident, for the trip kernel.
+
+        Distances never change in a run: computed once, and again only if the arrays are
+        replaced (a restored checkpoint).
+        """
+        res = self.world.res
+        c = self._log_dist
+        if not c or c[0] is not res.dist_km or c[1] is not res.park_km:
+            c = (
+                res.dist_km,
+                res.park_km,
+                trips.log_distance(res.dist_km),
+                trips.log_distance(res.park_km),
+            )
+            self._log_dist = c
+        return c[2], c[3]
 
     def _vacant_neighbour_share(self) -> np.ndarray:
         w = self.world

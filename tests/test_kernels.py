@@ -11,14 +11,26 @@ evicting its weakest tie, engagement bounds, and the inverse-CDF helpers.
 from __future__ import annotations
 
 import math
+import platform
 
 import numpy as np
 import pytest
+from numba import njit
 from scipy import stats
 
 from sim.categories import MEET, SPEND_W
-from sim.logit import logit_shares, pick_logit_nb, pick_logit_ref, search_cum_nb, search_cum_ref
+from sim.logit import (
+    guide_tables_nb,
+    logit_shares,
+    pick_logit4_nb,
+    pick_logit_nb,
+    pick_logit_ref,
+    search_cum_nb,
+    search_cum_ref,
+    search_guided_nb,
+)
 from sim.model import THIRD_PLACES
+from sim.prefetch import prefetch_row
 from sim.rules import engagement, ties, trips, visits
 
 SEEDS = (0, 1, 2)
@@ -55,8 +67,8 @@ def trips_inputs(m, k: int):
     cu = m.trip_utilities(pars, d, gw, tot, spend_w)
     draws = np.random.default_rng(k).random(res.n)
     return (
-        res.dist_km.copy(),
-        res.park_km.copy(),
+        trips.log_distance(res.dist_km),
+        trips.log_distance(res.park_km),
         res.online_prop.copy(),
         res.went.copy(),
         res.tie_id.copy(),
@@ -156,8 +168,8 @@ def test_trips_nb_equals_ref_with_strong_friend_pull(warm_model):
 def _trip_case(R=50, seed=3):
     g = np.random.default_rng(seed)
     return (
-        g.uniform(0.1, 10, R),
-        g.uniform(0.1, 10, R),
+        trips.log_distance(g.uniform(0.1, 10, R)),
+        trips.log_distance(g.uniform(0.1, 10, R)),
         g.normal(0, 1, R),
         g.random(R) < 0.4,
         np.full((R, 4), -1, np.int32),
@@ -197,9 +209,8 @@ def test_trips_probabilities_match_logit():
     tie_id, tie_w = np.full((R, 2), -1, np.int32), np.zeros((R, 2), np.float32)
     cc, cp, co, bd = 0.5, 0.8, -0.3, 1.0
     choice = np.zeros(R, np.int8)
-    trips.trips_nb(
-        dist, park, prop, np.zeros(R, bool), tie_id, tie_w, u, cc, cp, co, bd, 1.0, choice
-    )
+    ld, lp = trips.log_distance(dist), trips.log_distance(park)
+    trips.trips_nb(ld, lp, prop, np.zeros(R, bool), tie_id, tie_w, u, cc, cp, co, bd, 1.0, choice)
     v = np.array([0.0, cc - bd * math.log(2.1), cp - bd * math.log(5.1), co + 0.2])
     expected = logit_shares(v) * R
     observed = np.bincount(choice, minlength=4)
@@ -216,8 +227,8 @@ def online_constant_args(m, target: float):
     rp = pars.residents
     return (
         sample,
-        res.dist_km,
-        res.park_km,
+        trips.log_distance(res.dist_km),
+        trips.log_distance(res.park_km),
         res.online_prop,
         res.went,
         res.tie_id,
@@ -251,7 +262,8 @@ def test_online_constant_gives_target_share_in_expectation():
     budget = np.array([100.0, 250.0])
     kappa = np.array([0.8, 0.9])
     c = trips.online_constant_nb(
-        np.arange(2), dist, park, prop, np.zeros(2, bool), tie_id, tie_w, budget, kappa,
+        np.arange(2), trips.log_distance(dist), trips.log_distance(park), prop,
+        np.zeros(2, bool), tie_id, tie_w, budget, kappa,
         0.7, 1.2, 1.5, 1.0, 0.25,
     )  # fmt: skip
     num = den = 0.0
@@ -271,6 +283,15 @@ def test_online_sample_is_everyone_in_small_towns_and_spread_in_large():
     s = trips.online_sample(1_000_000)
     assert s.size == trips.ONLINE_SAMPLE and s[0] == 0 and s[-1] < 1_000_000
     assert np.all(np.diff(s) > 0)
+
+
+def test_log_distance_is_the_kernels_log():
+    """The cached distance term equals math.log(d + 0.1), bit for bit, for every resident."""
+    d = np.concatenate([np.random.default_rng(4).uniform(0.0, 30.0, 2000), [0.0, 0.05, 1e-9]])
+    got = trips.log_distance(d)
+    want = np.array([math.log(x + 0.1) for x in d])
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
 
 
 # ----------------------------------------------------------------------------- visits
@@ -646,6 +667,32 @@ def test_pick_logit_edges():
     assert pick_logit_nb(np.array([-np.inf, -np.inf, 0.0]), 0.0) == 2
 
 
+V4_CASES = [
+    *[v for v in V_CASES if v.shape[0] == 4],
+    np.array([0.0, -np.inf, -np.inf, -np.inf]),
+    np.array([0.0, 1e6, -np.inf, -np.inf]),
+    np.array([0.0, -3.0, 2.0, 2.0]),
+    np.array([0.0, 700.0, 699.5, -700.0]),
+]
+
+
+@pytest.mark.parametrize("v", V4_CASES, ids=range(len(V4_CASES)))
+@pytest.mark.parametrize("u", [*U_CASES, np.float32(0.3), np.float32(np.nextafter(1, 0))])
+def test_pick_logit4_nb_equals_pick_logit(v, u):
+    """The four-way pick (trips) is the general pick with the same arithmetic."""
+    a = pick_logit4_nb(float(v[0]), float(v[1]), float(v[2]), float(v[3]), u)
+    assert a == pick_logit_nb(v, u) == pick_logit_ref(v, u)
+
+
+def test_pick_logit4_nb_equals_pick_logit_random():
+    g = np.random.default_rng(12)
+    v = g.normal(0, 3, (3000, 4))
+    v[:, 0] = 0.0
+    u = g.random(3000, dtype=np.float32)
+    for row, x in zip(v, u, strict=True):
+        assert pick_logit4_nb(*(float(t) for t in row), x) == pick_logit_nb(row, x)
+
+
 def test_pick_logit_frequencies_match_softmax():
     v = np.array([0.3, -1.0, 1.2, 0.0, 0.0])
     u = np.random.default_rng(5).random(20000)
@@ -683,6 +730,44 @@ def test_search_cum_nb_equals_ref(cum):
         if t < tot:
             assert cum[a] > t and (a == 0 or cum[a - 1] <= t)
             assert (np.diff(np.concatenate([[0.0], cum]))[a]) > 0  # never a zero-weight slot
+
+
+def _guided(cum2d, tot, g, t):
+    lb, guide, scale = guide_tables_nb(cum2d, tot)
+    return search_guided_nb(cum2d[g], lb[g], guide[g], scale[g], t)
+
+
+def test_search_guided_nb_equals_binary_search():
+    """The guided search (visits) finds the same index as the binary search, for targets on
+    and next to every cumulative value, with zero weights anywhere (vacant units)."""
+    g = np.random.default_rng(21)
+    rows = [c for c in CUM_CASES]
+    for n in (1, 2, 3, 17, 298):
+        for zero_share in (0.0, 0.3, 0.9):
+            w = g.random(n) * (g.random(n) >= zero_share)
+            rows.append(np.cumsum(w))
+    w = g.random(50) ** 8  # very uneven weights: many units per bucket
+    rows.append(np.cumsum(w))
+    for cum in rows:
+        cum2d = np.vstack([cum, cum[::-1].cumsum()])  # a second row, to index g = 1 too
+        tot = cum2d[:, -1].copy()
+        lb, guide, scale = guide_tables_nb(cum2d, tot)
+        for r in range(2):
+            c, t_ = cum2d[r], tot[r]
+            targets = [0.0, *c.tolist(), *np.nextafter(c, -np.inf).tolist()]
+            targets += (g.random(300) * t_).tolist() + [float(np.nextafter(t_, 0.0))]
+            for t in targets:
+                if not t < t_:
+                    continue  # the kernel searches only targets below the row total
+                got = search_guided_nb(c, lb[r], guide[r], scale[r], t)
+                assert got == search_cum_nb(c, t) == search_cum_ref(c, t), (cum, t)
+
+
+def test_search_guided_nb_nan_and_negative_targets():
+    cum = np.array([[0.0, 1.0, 1.0, 2.5, 4.0]])
+    tot = cum[:, -1].copy()
+    for t in (float("nan"), -1.0, -0.0):
+        assert _guided(cum, tot, 0, t) == search_cum_nb(cum[0], t)
 
 
 def test_search_cum_equal_weights_and_random_targets():
@@ -725,10 +810,39 @@ def test_participation_nb_equals_ref_on_model_state(warm_model, k):
 def test_kernels_accept_float32_draws(warm_model):
     """The model passes float32 draws; numba and reference agree on them too."""
     res = warm_model.world.res
-    args = (res.dist_km, res.park_km, res.online_prop, res.went, res.tie_id, res.tie_w)
+    ld, lp = trips.log_distance(res.dist_km), trips.log_distance(res.park_km)
+    args = (ld, lp, res.online_prop, res.went, res.tie_id, res.tie_w)
     u = np.random.default_rng(9).random(res.n, dtype=np.float32)
     a = np.zeros(res.n, np.int8)
     b = np.zeros(res.n, np.int8)
     trips.trips_nb(*args, u, 0.5, 0.2, -0.5, 1.0, 1.0, a)
     trips.trips_ref(*args, u, 0.5, 0.2, -0.5, 1.0, 1.0, b)
     np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- prefetch hint
+@njit
+def _sum_rows_with_prefetch(idx, a2, a1):
+    s = 0.0
+    for t in range(idx.shape[0]):
+        if t + 2 < idx.shape[0]:
+            prefetch_row(a2, idx[t + 2])
+            prefetch_row(a1, idx[t + 2])
+        s += a2[idx[t], 0] + a1[idx[t]]
+    return s
+
+
+def test_prefetch_row_is_only_a_hint():
+    """prefetch_row compiles for 1-D and 2-D (also strided) arrays and changes nothing."""
+    g = np.random.default_rng(3)
+    a2 = g.random((1000, 4))
+    a1 = g.random(1000).astype(np.float32)
+    idx = g.integers(0, 1000, 5000).astype(np.int32)
+    want = sum(float(a2[i, 0]) + float(a1[i]) for i in idx)
+    assert _sum_rows_with_prefetch(idx, a2, a1) == pytest.approx(want, rel=1e-12)
+    assert _sum_rows_with_prefetch(idx // 2, a2[::2], a1[::2]) == pytest.approx(
+        sum(float(a2[::2][i, 0]) + float(a1[::2][i]) for i in idx // 2), rel=1e-12
+    )
+    if platform.machine() in ("x86_64", "AMD64"):
+        asm = _sum_rows_with_prefetch.inspect_asm(_sum_rows_with_prefetch.signatures[0])
+        assert "prefetch" in asm

@@ -488,6 +488,38 @@ def test_access_share_nb_equals_ref(n_res, n_unit):
         assert 0.0 <= nb <= 1.0
 
 
+def test_access_share_nb_equals_ref_clustered_units():
+    """Units in a small centre, residents over a wide catchment: most are skipped by the
+    bounding-box test, which must not change the result (residents on the box edges too)."""
+    rng = np.random.default_rng(77)
+    ux, uy = 5000 + rng.random(40) * 300, 5000 + rng.random(40) * 200
+    has = rng.random(40) < 0.5
+    has[:2] = True
+    rx, ry = rng.random(3000) * 10000, rng.random(3000) * 10000
+    walk = 400.0
+    hx, hy = ux[has], uy[has]
+    # on the walk exactly beyond the extreme units with the use, just inside and just outside
+    edge = [
+        (hx.max() + walk, hy[np.argmax(hx)]),
+        (hx.min() - walk, hy[np.argmin(hx)]),
+        (hx[np.argmax(hy)], hy.max() + walk),
+        (hx[np.argmin(hy)], hy.min() - walk),
+        (hx.max() + walk * (1 + 1e-12), hy[np.argmax(hx)]),
+        (hx[np.argmin(hy)], np.nextafter(hy.min() - walk, -np.inf)),
+    ]
+    rx[: len(edge)] = [e[0] for e in edge]
+    ry[: len(edge)] = [e[1] for e in edge]
+    rw = rng.integers(0, 4, size=rx.size).astype(float)
+    for w in (0.0, 50.0, walk, 3000.0):
+        nb = m._access_share_nb(rx, ry, rw, ux, uy, has, w)
+        ref = m._access_share_ref(rx, ry, rw, ux, uy, has, w)
+        assert nb == ref
+    ones = np.ones(rx.size)
+    for r in range(len(edge)):
+        one = m._access_share_nb(rx[r : r + 1], ry[r : r + 1], ones[:1], ux, uy, has, walk)
+        assert one == m._access_share_ref(rx[r : r + 1], ry[r : r + 1], ones[:1], ux, uy, has, walk)
+
+
 def test_access_share_boundary_exact():
     # resident exactly walk_m away along x (3-4-5 triangle scaled): counted as within
     assert m.access_share([0.0], [0.0], [1.0], [30.0], [40.0], [True], 50.0) == 1.0

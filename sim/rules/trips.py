@@ -24,15 +24,34 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.logit import pick_logit_nb, pick_logit_ref
+from sim.logit import pick_logit4_nb, pick_logit_ref
 
 NONE, CENTRE, PARK, ONLINE = 0, 1, 2, 3
 
 
 @njit(cache=True)
+def _log_distance_nb(dist_km, out):
+    for i in range(dist_km.shape[0]):
+        out[i] = math.log(dist_km[i] + 0.1)
+
+
+def log_distance(dist_km: np.ndarray) -> np.ndarray:
+    """ln(d + 0.1) per resident, the distance term of the centre and park utilities.
+
+    Computed in numba with the same ``math.log`` the trip kernel used, so the cached values
+    are bit for bit what the kernel would compute; distances never change during a run, so
+    the model computes this once (MODEL.md, "Residents": trips depend on distance).
+    """
+    d = np.ascontiguousarray(dist_km, dtype=np.float64)
+    out = np.empty_like(d)
+    _log_distance_nb(d, out)
+    return out
+
+
+@njit(cache=True)
 def trips_nb(
-    dist_km,
-    park_km,
+    log_dist_km,
+    log_park_km,
     online_prop,
     went,
     tie_id,
@@ -45,10 +64,13 @@ def trips_nb(
     beta_friends,
     choice,
 ):
-    """Numba kernel: write each resident's trip choice (0..3) into ``choice``."""
-    R = dist_km.shape[0]
+    """Numba kernel: write each resident's trip choice (0..3) into ``choice``.
+
+    ``log_dist_km`` and ``log_park_km`` are :func:`log_distance` of the distances to the
+    centre and to the park.
+    """
+    R = log_dist_km.shape[0]
     C = tie_id.shape[1]
-    v = np.zeros(4)
     for i in range(R):
         wsum = 0.0
         went_w = 0.0
@@ -60,16 +82,15 @@ def trips_nb(
                 if went[f]:
                     went_w += w
         pull = went_w / wsum if wsum > 0.0 else 0.0
-        v[0] = 0.0
-        v[1] = common_centre - beta_dist * math.log(dist_km[i] + 0.1) + beta_friends * pull
-        v[2] = common_park - beta_dist * math.log(park_km[i] + 0.1)
-        v[3] = common_online + online_prop[i]
-        choice[i] = pick_logit_nb(v, u[i])
+        v1 = common_centre - beta_dist * log_dist_km[i] + beta_friends * pull
+        v2 = common_park - beta_dist * log_park_km[i]
+        v3 = common_online + online_prop[i]
+        choice[i] = pick_logit4_nb(0.0, v1, v2, v3, u[i])
 
 
 def trips_ref(
-    dist_km,
-    park_km,
+    log_dist_km,
+    log_park_km,
     online_prop,
     went,
     tie_id,
@@ -83,15 +104,15 @@ def trips_ref(
     choice,
 ):
     """Plain-Python reference of :func:`trips_nb` (same inputs and draws)."""
-    for i in range(len(dist_km)):
+    for i in range(len(log_dist_km)):
         ws = [(int(f), float(w)) for f, w in zip(tie_id[i], tie_w[i], strict=True) if f >= 0]
         wsum = sum(w for _, w in ws)
         pull = sum(w for f, w in ws if went[f]) / wsum if wsum > 0 else 0.0
         v = np.array(
             [
                 0.0,
-                common_centre - beta_dist * math.log(dist_km[i] + 0.1) + beta_friends * pull,
-                common_park - beta_dist * math.log(park_km[i] + 0.1),
+                common_centre - beta_dist * log_dist_km[i] + beta_friends * pull,
+                common_park - beta_dist * log_park_km[i],
                 common_online + online_prop[i],
             ]
         )
@@ -151,8 +172,8 @@ def online_sample(n_residents: int) -> np.ndarray:
 @njit(cache=True)
 def online_constant_nb(
     sample,
-    dist_km,
-    park_km,
+    log_dc,
+    log_dp,
     online_prop,
     went,
     tie_id,
@@ -167,6 +188,7 @@ def online_constant_nb(
 ):
     """Numba kernel: the online constant ``c`` at which the sampled residents' expected online
     share of spend equals ``target``, with the centre at its reference utility.
+    ``log_dc``, ``log_dp``: ln(d + 0.1) to centre and park (:func:`log_distance`).
 
     For resident i (budget b_i), with V_c, V_p the centre and park utilities of
     :func:`trips_nb` built on ``centre_ref`` and ``park_ref``, V_o = c + online_prop_i and
@@ -194,8 +216,8 @@ def online_constant_nb(
                 if went[f]:
                     went_w += w
         pull = went_w / wsum if wsum > 0.0 else 0.0
-        vc = centre_ref - beta_dist * math.log(dist_km[i] + 0.1) + beta_friends * pull
-        vp = park_ref - beta_dist * math.log(park_km[i] + 0.1)
+        vc = centre_ref - beta_dist * log_dc[i] + beta_friends * pull
+        vp = park_ref - beta_dist * log_dp[i]
         ec[q] = math.exp(min(vc, 50.0))
         ep[q] = math.exp(min(vp, 50.0))
         eo[q] = math.exp(min(online_prop[i], 50.0))
@@ -221,8 +243,8 @@ def online_constant_nb(
 
 def online_constant_ref(
     sample,
-    dist_km,
-    park_km,
+    log_dc,
+    log_dp,
     online_prop,
     went,
     tie_id,
@@ -245,8 +267,8 @@ def online_constant_ref(
     wsum = np.where(valid, tw, 0.0).sum(axis=1)
     went_w = np.where(valid & np.asarray(went)[np.maximum(t, 0)], tw, 0.0).sum(axis=1)
     pull = np.where(wsum > 0, went_w / np.where(wsum > 0, wsum, 1.0), 0.0)
-    vc = centre_ref - beta_dist * np.log(np.asarray(dist_km)[i] + 0.1) + beta_friends * pull
-    vp = park_ref - beta_dist * np.log(np.asarray(park_km)[i] + 0.1)
+    vc = centre_ref - beta_dist * np.asarray(log_dc)[i] + beta_friends * pull
+    vp = park_ref - beta_dist * np.asarray(log_dp)[i]
     b = np.asarray(budget, dtype=float)[i]
     k = np.asarray(kappa, dtype=float)
 
