@@ -229,8 +229,17 @@ def test_page_in_browser(server):
             )
             page.get_by_role("button", name="❚❚").click()
             expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
-            n = _steps(page)
-            time.sleep(0.5)
+            # a step already running when pause was pressed may still land (a loaded machine):
+            # the counter must settle within a few seconds and then stay put
+            n, deadline = _steps(page), time.monotonic() + 20.0
+            while True:
+                time.sleep(1.0)
+                m = _steps(page)
+                if m == n:
+                    break
+                assert time.monotonic() < deadline, f"still stepping after pause ({n} -> {m})"
+                n = m
+            time.sleep(1.0)
             assert _steps(page) == n, "paused"
 
             # switch scenario: the switches follow the scenario's settings
