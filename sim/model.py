@@ -143,6 +143,28 @@ OUTCOMES: tuple[str, ...] = (
 )
 
 
+class OutcomeCollector(mesa.DataCollector):
+    """Mesa's DataCollector over the model-level outcomes, without its per-value ``deepcopy``.
+
+    Every outcome is a float (immutable), so storing the value itself records the same row
+    as Mesa's copy; any other reporter set (agent reporters, an added model reporter) goes
+    through Mesa's own ``collect``.
+    """
+
+    def collect(self, model: Any) -> None:
+        if (
+            self.agent_reporters
+            or self.agenttype_reporters
+            or self.model_reporters.keys() != self.model_vars.keys()
+            or tuple(self.model_reporters) != OUTCOMES
+        ):
+            super().collect(model)
+            return
+        o, mv = model.outcomes, self.model_vars
+        for k in OUTCOMES:
+            mv[k].append(o[k])
+
+
 def _split_overrides(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for key, val in kwargs.items():
@@ -238,7 +260,7 @@ class TownModel(mesa.Model):
         self.town_team_agent = TownTeam(self) if self.pars.town_team.enabled else None
         self.outcomes: dict[str, float] = {}
         self._measure(empty_week=True)
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = OutcomeCollector(
             model_reporters={k: (lambda m, k=k: m.outcomes[k]) for k in OUTCOMES}
         )
         self.datacollector.collect(self)
