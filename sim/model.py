@@ -43,6 +43,7 @@ from sim.categories import (
     CAT,
     COMMERCIAL,
     MEET,
+    N_CAT,
     N_SHOP_TYPES,
     NEF_TYPES,
     SHOP_TYPE,
@@ -247,6 +248,7 @@ class TownModel(mesa.Model):
         res = self.world.res
         self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
+        self._neigh_cache: tuple[Any, ...] = ()
         self._main_order = self.town.main_street_order()  # for the NEF-style survey
         u = self.world.units
         self._log_attract_base = np.log(np.maximum(u.floorspace, 1e-9))
@@ -573,31 +575,34 @@ class TownModel(mesa.Model):
             u.category, u.vacant_since, week
         )
         o["mean_vacancy_spell"] = metrics.mean_vacancy_spell(u.category, u.vacant_since, week)
-        o["vacancy_morans_i"] = metrics.morans_i(
-            (~occ).astype(np.float64), (w.neigh_indptr, w.neigh_indices)
-        )
-        o["occupied"] = float(occ.sum())
-        o["vacant"] = float(n - occ.sum())
-        o["meanwhile_units"] = float((occ & u.meanwhile).sum())
+        o["vacancy_morans_i"] = metrics.morans_i_csr((~occ).astype(np.float64), self._neigh_csr())
+        n_occ = int(np.count_nonzero(occ))
+        o["occupied"] = float(n_occ)
+        o["vacant"] = float(n - n_occ)
+        o["meanwhile_units"] = float(np.count_nonzero(occ & u.meanwhile))
         cat = np.maximum(u.category, 0)
-        o["noncommercial_units"] = float((occ & ~COMMERCIAL[cat]).sum())
+        o["noncommercial_units"] = float(np.count_nonzero(occ & ~COMMERCIAL[cat]))
         counts = metrics.category_counts(u.category)
-        o["richness"] = float(metrics.richness(counts))
-        o["shannon"] = metrics.shannon(counts)
-        o["simpson"] = metrics.simpson(counts)
-        o["evenness"] = metrics.evenness(counts)
+        div = metrics.diversity(counts)
+        o["richness"] = float(div["richness"])
+        o["shannon"] = div["shannon"]
+        o["simpson"] = div["simpson"]
+        o["evenness"] = div["evenness"]
         shop = occ & SHOP_TYPE[cat]
-        n_chain, n_ind = int((shop & u.chain).sum()), int((shop & ~u.chain).sum())
+        n_chain = int(np.count_nonzero(shop & u.chain))
+        n_ind = int(np.count_nonzero(shop)) - n_chain
         o["independent_share"] = n_ind / (n_ind + n_chain) if n_ind + n_chain else 0.0
         o["independents"], o["chains"] = float(n_ind), float(n_chain)
-        types = int(np.unique(u.category[shop]).size) * NEF_TYPES / N_SHOP_TYPES
+        # shop types present: the shop-type categories with an occupied unit
+        types = int(np.count_nonzero(counts[SHOP_TYPE])) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index"] = metrics.clone_town_index(types, n_ind, n_chain)
         first = self._main_order
         first = first[shop[first]][:50]  # the first 50 shops along the main street (NEF survey)
-        fc = int(u.chain[first].sum())
-        ft = int(np.unique(u.category[first]).size) * NEF_TYPES / N_SHOP_TYPES
+        fc = int(np.count_nonzero(u.chain[first]))
+        ft_present = np.count_nonzero(np.bincount(u.category[first], minlength=N_CAT))
+        ft = int(ft_present) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index_survey"] = metrics.clone_town_index(ft, first.size - fc, fc)
-        o["template_distance"] = metrics.template_distance(counts)
+        o["template_distance"] = div["template_distance"]
         sample = self._metric_sample(week)
         ts = metrics.tie_summary(res.tie_id, res.tie_w, res.zone, sample)
         o["mean_ties"] = ts["mean_ties"]
@@ -645,9 +650,19 @@ class TownModel(mesa.Model):
                 self._footfall_slow, 1e-9
             )
         o["identity_residual"] = L.max_residual() if not empty_week else 0.0
-        if not np.isfinite(list(o.values())).all():  # pragma: no cover - a bug, never an input
+        if not all(map(math.isfinite, o.values())):  # pragma: no cover - a bug, never an input
             bad = [k for k, v in o.items() if not math.isfinite(v)]
             raise FloatingPointError(f"non-finite outcomes in week {week}: {bad}")
+
+    def _neigh_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """The street graph as a checked CSR pair for Moran's I (the graph never changes in a
+        run: prepared once, and again only if the arrays are replaced)."""
+        w = self.world
+        c = self._neigh_cache
+        if not c or c[0] is not w.neigh_indptr or c[1] is not w.neigh_indices:
+            csr = metrics.csr_adjacency((w.neigh_indptr, w.neigh_indices), w.units.n)
+            c = self._neigh_cache = (w.neigh_indptr, w.neigh_indices, csr)
+        return c[2]
 
     def _access(self, key: str, has_use: np.ndarray) -> float:
         """Access share, recomputed only when the set of units with the use changes."""
