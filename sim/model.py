@@ -249,6 +249,7 @@ class TownModel(mesa.Model):
         self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
         self._neigh_cache: tuple[Any, ...] = ()
+        self._online_terms: tuple[Any, ...] = ()
         self._main_order = self.town.main_street_order()  # for the NEF-style survey
         u = self.world.units
         self._log_attract_base = np.log(np.maximum(u.floorspace, 1e-9))
@@ -336,17 +337,19 @@ class TownModel(mesa.Model):
         )
         ref_c, ref_p = trips.reference_utilities(pars)
         kappa = trips.visit_spend_share(gw, tot, spend_w)[self._group[self._online_sample]]
-        cu_o = trips.online_constant_nb(
+        log_dc, log_dp = self._log_distances()
+        ep, eo = self._online_fixed_terms(log_dp, ref_p, rp.beta_dist)
+        cu_o = trips.online_constant_pre_nb(
             self._online_sample,
-            *self._log_distances(),
-            res.online_prop,
+            log_dc,
             res.went,
             res.tie_id,
             res.tie_w,
             res.budget,
             kappa,
+            ep,
+            eo,
             ref_c,
-            ref_p,
             rp.beta_dist,
             rp.beta_friends,
             min(max(float(d["online"]), 1e-4), 1.0 - 1e-4),
@@ -525,6 +528,27 @@ class TownModel(mesa.Model):
             )
             self._log_dist = c
         return c[2], c[3]
+
+    def _online_fixed_terms(
+        self, log_dp: np.ndarray, park_ref: float, beta_dist: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The week-invariant terms of the online calibration (:func:`trips.online_fixed_terms_nb`),
+        recomputed only when an input changes (new parameters, replaced arrays)."""
+        sample, prop = self._online_sample, self.world.res.online_prop
+        key = (sample, log_dp, prop, float(park_ref), float(beta_dist))
+        c = self._online_terms
+        if (
+            not c
+            or c[0] is not sample
+            or c[1] is not log_dp
+            or c[2] is not prop
+            or c[3:5] != key[3:5]
+        ):
+            c = self._online_terms = (
+                *key,
+                *trips.online_fixed_terms_nb(sample, log_dp, prop, park_ref, beta_dist),
+            )
+        return c[5], c[6]
 
     def _vacant_neighbour_share(self) -> np.ndarray:
         w = self.world

@@ -916,3 +916,26 @@ def test_group_weights_no_units():
     _assert_gw_equal(args)
     w, cum, tot = visits.group_weights(*args)
     assert w.shape == (6, 0) and tot.shape == (6,) and not tot.any()
+
+
+@pytest.mark.parametrize("target", [0.01, 0.2, 0.95])
+def test_online_constant_pre_nb_equals_online_constant_nb(warm_model, target):
+    """The calibration with its week-invariant terms precomputed gives the same constant."""
+    args = online_constant_args(warm_model, target)
+    (sample, log_dc, log_dp, prop, went, tie_id, tie_w, budget, kappa, cref, pref, bd, bf, t) = args
+    ep, eo = trips.online_fixed_terms_nb(sample, log_dp, prop, pref, bd)
+    a = trips.online_constant_pre_nb(
+        sample, log_dc, went, tie_id, tie_w, budget, kappa, ep, eo, cref, bd, bf, t
+    )
+    assert a == trips.online_constant_nb(*args)
+
+
+def test_model_online_terms_cached_and_refreshed(make_model):
+    m = make_model(seed=3, steps=2)
+    log_dp = m._log_distances()[1]
+    ep, eo = m._online_fixed_terms(log_dp, 0.5, 0.7)
+    assert m._online_fixed_terms(log_dp, 0.5, 0.7)[0] is ep  # cached
+    ep2, _ = m._online_fixed_terms(log_dp, 0.6, 0.7)  # a new parameter: recomputed
+    assert ep2 is not ep
+    want = trips.online_fixed_terms_nb(m._online_sample, log_dp, m.world.res.online_prop, 0.6, 0.7)
+    np.testing.assert_array_equal(ep2, want[0])
