@@ -44,6 +44,7 @@ __all__ = [
     "shannon",
     "simpson",
     "spend_shares",
+    "vacancy_spells",
     "template_distance",
     "tie_summary",
     "vacancy_rate",
@@ -769,6 +770,20 @@ def long_term_vacancy_rate(
     if n == 0:
         return 0.0
     return float(np.count_nonzero(spell >= threshold_weeks)) / n
+
+
+def vacancy_spells(
+    category: Any, vacant_since: Any, week: int, threshold_weeks: int = 52
+) -> tuple[float, float]:
+    """:func:`long_term_vacancy_rate` and :func:`mean_vacancy_spell` from one pass over the
+    spells (the same two values; MODEL.md, "Outcomes").
+
+    Returns:
+        (long-term vacancy rate, mean vacancy spell in weeks).
+    """
+    spell, n = _spells(category, vacant_since, week)
+    rate = float(np.count_nonzero(spell >= threshold_weeks)) / n if n else 0.0
+    return rate, float(spell.mean()) if spell.size else 0.0
 
 
 def mean_vacancy_spell(category: Any, vacant_since: Any, week: int) -> float:

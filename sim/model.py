@@ -595,10 +595,9 @@ class TownModel(mesa.Model):
         n = u.n
         occ = u.category >= 0
         o["vacancy_rate"] = metrics.vacancy_rate(u.category)
-        o["long_term_vacancy_rate"] = metrics.long_term_vacancy_rate(
+        o["long_term_vacancy_rate"], o["mean_vacancy_spell"] = metrics.vacancy_spells(
             u.category, u.vacant_since, week
         )
-        o["mean_vacancy_spell"] = metrics.mean_vacancy_spell(u.category, u.vacant_since, week)
         o["vacancy_morans_i"] = metrics.morans_i_csr((~occ).astype(np.float64), self._neigh_csr())
         n_occ = int(np.count_nonzero(occ))
         o["occupied"] = float(n_occ)

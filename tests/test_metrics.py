@@ -558,3 +558,17 @@ def test_morans_i_csr_equals_morans_i():
         m.morans_i_csr(np.zeros(n + 1), csr)
     with pytest.raises(ValueError):
         m.csr_adjacency((np.array([0, 2]), np.array([0, 5])), 1)
+
+
+def test_vacancy_spells_equals_the_two_measures():
+    rng = np.random.default_rng(5)  # test data only
+    for n in (0, 1, 7, 60):
+        for _ in range(5):
+            cat = np.where(rng.random(n) < 0.4, VACANT, rng.integers(0, N_CAT, n))
+            since = rng.integers(-30, 80, n)
+            for week in (0, 40, 100):
+                got = m.vacancy_spells(cat, since, week)
+                assert got == (
+                    m.long_term_vacancy_rate(cat, since, week),
+                    m.mean_vacancy_spell(cat, since, week),
+                )
