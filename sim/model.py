@@ -552,6 +552,11 @@ class TownModel(mesa.Model):
 
     def _vacant_neighbour_share(self) -> np.ndarray:
         w = self.world
+        return visits.vacant_neighbour_share_nb(w.units.category, w.neigh_indptr, w.neigh_indices)
+
+    def _vacant_neighbour_share_ref(self) -> np.ndarray:
+        """Plain-numpy reference of :func:`visits.vacant_neighbour_share_nb` on this town."""
+        w = self.world
         vac = (w.units.category < 0).astype(np.float64)
         deg = np.diff(w.neigh_indptr)
         sums = (

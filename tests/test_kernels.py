@@ -939,3 +939,21 @@ def test_model_online_terms_cached_and_refreshed(make_model):
     assert ep2 is not ep
     want = trips.online_fixed_terms_nb(m._online_sample, log_dp, m.world.res.online_prop, 0.6, 0.7)
     np.testing.assert_array_equal(ep2, want[0])
+
+
+def test_vacant_neighbour_share_nb_equals_ref(warm_model, make_model):
+    for m in (warm_model, make_model(seed=5, steps=3, town="grid")):
+        np.testing.assert_array_equal(
+            m._vacant_neighbour_share(), m._vacant_neighbour_share_ref(), strict=True
+        )
+        cat = m.world.units.category
+        saved = cat.copy()
+        try:
+            rng = np.random.default_rng(2)  # test data only
+            for p in (0.0, 0.3, 1.0):
+                cat[:] = np.where(rng.random(cat.size) < p, -1, np.maximum(saved, 0))
+                np.testing.assert_array_equal(
+                    m._vacant_neighbour_share(), m._vacant_neighbour_share_ref(), strict=True
+                )
+        finally:
+            cat[:] = saved

@@ -222,6 +222,24 @@ def visits_ref(
         out[2] += weight * (b - spent)
 
 
+@njit(cache=True)
+def vacant_neighbour_share_nb(category, indptr, indices):
+    """Share of each unit's street neighbours that are vacant (0 with no neighbour): the
+    blight term of the venue utility (MODEL.md, "Residents"). Counts of vacant neighbours
+    are whole numbers, so the sums are exact in any order."""
+    n = category.shape[0]
+    out = np.zeros(n)
+    for j in range(n):
+        deg = indptr[j + 1] - indptr[j]
+        if deg > 0:
+            s = 0.0
+            for k in range(indptr[j], indptr[j + 1]):
+                if category[indices[k]] < 0:
+                    s += 1.0
+            out[j] = s / deg
+    return out
+
+
 def group_weights(
     pref,
     indep_taste,
@@ -243,20 +261,15 @@ def group_weights(
     exponentials stay numpy's).
     """
     occ = category >= 0
-    vt, vs = _utility_parts(
-        pref,
-        indep_taste,
-        category,
-        chain,
-        log_attract,
-        log_walk,
-        blight_share,
-        walk_b,
-        blight,
-        huff_a,
-        quality,
-    )
-    if vt.dtype != np.float64 or vs.dtype != np.float64 or vs.shape[1] != vt.shape[1]:
+    arrays = (pref, indep_taste, log_attract, log_walk, blight_share, quality)
+    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 for a in arrays) or not (
+        pref.ndim == 2
+        and log_walk.ndim == 2
+        and category.shape == chain.shape == log_attract.shape == blight_share.shape
+        and category.shape == quality.shape == (log_walk.shape[1],)
+        and chain.dtype == np.bool_
+        and indep_taste.shape == (pref.shape[0],)
+    ):
         return group_weights_ref(
             pref,
             indep_taste,
@@ -270,9 +283,40 @@ def group_weights(
             huff_a,
             quality,
         )
-    occ = np.ascontiguousarray(occ)
-    e = np.exp(_shifted_utilities_nb(np.ascontiguousarray(vs), np.ascontiguousarray(vt), occ))
+    cat = np.maximum(category, 0).astype(np.int64)
+    vt = _taste_part_nb(pref, indep_taste, cat, chain)
+    vs = _sector_part_nb(
+        log_attract, log_walk, blight_share, quality, float(walk_b), float(blight), float(huff_a)
+    )
+    e = np.exp(_shifted_utilities_nb(vs, vt, occ))
     return _weights_cum_nb(e, occ)
+
+
+@njit(cache=True)
+def _taste_part_nb(pref, indep_taste, cat, chain):
+    """``pref[:, cat] + indep_taste[:, None] * (~chain)[None, :]``, element by element as
+    numpy computes it (the bool taken as 1.0 or 0.0)."""
+    n_t = pref.shape[0]
+    n_u = cat.shape[0]
+    out = np.empty((n_t, n_u))
+    for t in range(n_t):
+        for j in range(n_u):
+            out[t, j] = pref[t, cat[j]] + indep_taste[t] * (0.0 if chain[j] else 1.0)
+    return out
+
+
+@njit(cache=True)
+def _sector_part_nb(log_attract, log_walk, blight_share, quality, walk_b, blight, huff_a):
+    """``huff_a * log_attract - walk_b * log_walk - blight * blight_share + quality`` per
+    (sector, unit), in numpy's order of operations."""
+    n_s, n_u = log_walk.shape
+    out = np.empty((n_s, n_u))
+    for s in range(n_s):
+        for j in range(n_u):
+            out[s, j] = (
+                huff_a * log_attract[j] - walk_b * log_walk[s, j] - blight * blight_share[j]
+            ) + quality[j]
+    return out
 
 
 def _utility_parts(
