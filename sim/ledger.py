@@ -89,8 +89,11 @@ class Ledger:
 
     def reset(self) -> None:
         """Zero every flow (start of a week)."""
-        for f in fields(self):
-            setattr(self, f.name, 0.0)
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))
+        for name in names:
+            setattr(self, name, 0.0)
 
     def as_dict(self) -> dict[str, float]:
         return {f.name: float(getattr(self, f.name)) for f in fields(self)}
@@ -125,3 +128,7 @@ class Ledger:
         """Largest absolute residual relative to the week's budget (or GBP 1)."""
         scale = max(abs(self.budget), abs(self.council_income), 1.0)
         return max(abs(v) for v in self.identities().values()) / scale
+
+
+#: Field names per Ledger class (``dataclasses.fields`` is slow to call every week).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}

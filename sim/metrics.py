@@ -29,6 +29,8 @@ __all__ = [
     "clone_town_class",
     "clone_town_index",
     "clustering_coefficient",
+    "csr_adjacency",
+    "diversity",
     "evenness",
     "gini",
     "isolated_share",
@@ -37,10 +39,12 @@ __all__ = [
     "mean_ties",
     "mean_vacancy_spell",
     "morans_i",
+    "morans_i_csr",
     "richness",
     "shannon",
     "simpson",
     "spend_shares",
+    "vacancy_spells",
     "template_distance",
     "tie_summary",
     "vacancy_rate",
@@ -77,7 +81,10 @@ def shannon(counts: Any) -> float:
     Returns:
         H in nats, in [0, ln S] for S nonzero categories; 0.0 for empty or all-zero counts.
     """
-    c = _counts_array(counts)
+    return _shannon_of(_counts_array(counts))
+
+
+def _shannon_of(c: np.ndarray) -> float:
     total = c.sum()
     if total <= 0.0:
         return 0.0
@@ -97,7 +104,10 @@ def simpson(counts: Any) -> float:
     Returns:
         D in [0, 1); 0.0 for empty or all-zero counts.
     """
-    c = _counts_array(counts)
+    return _simpson_of(_counts_array(counts))
+
+
+def _simpson_of(c: np.ndarray) -> float:
     total = c.sum()
     if total <= 0.0:
         return 0.0
@@ -129,10 +139,41 @@ def evenness(counts: Any) -> float:
         J in [0, 1] (clipped against rounding); 0.0 if S <= 1 (one or no category present,
         where J is undefined).
     """
-    s = richness(counts)
+    c = _counts_array(counts)
+    s = int(np.count_nonzero(c > 0))
+    return _evenness_of(s, _shannon_of(c) if s > 1 else 0.0)
+
+
+def _evenness_of(s: int, h: float) -> float:
+    """Evenness from richness ``s`` and Shannon ``h``."""
     if s <= 1:
         return 0.0
-    return float(min(1.0, max(0.0, shannon(counts) / math.log(s))))
+    return float(min(1.0, max(0.0, h / math.log(s))))
+
+
+def diversity(counts: Any) -> dict[str, float]:
+    """Richness, Shannon, Simpson, evenness and template distance of one category mix.
+
+    The same values as :func:`richness`, :func:`shannon`, :func:`simpson`, :func:`evenness`
+    and :func:`template_distance` (chains' template), computed from one validated copy of
+    ``counts`` (MODEL.md, "Outcomes": diversity).
+
+    Args:
+        counts: Non-negative counts per category (length ``N_CAT`` for the template).
+
+    Returns:
+        Dict with keys richness (an int), shannon, simpson, evenness, template_distance.
+    """
+    c = _counts_array(counts)
+    s = int(np.count_nonzero(c > 0))
+    h = _shannon_of(c)
+    return {
+        "richness": s,
+        "shannon": h,
+        "simpson": _simpson_of(c),
+        "evenness": _evenness_of(s, h),
+        "template_distance": _template_distance_of(c, _TEMPLATE, _TEMPLATE_SUM),
+    }
 
 
 def clone_town_index(n_types: float, n_independent: float, n_chain: float) -> float:
@@ -216,13 +257,21 @@ def template_distance(counts: Any, template: Any = CHAIN_TEMPLATE) -> float:
     """
     c = _counts_array(counts)
     t = _counts_array(template)
+    return _template_distance_of(c, t, t.sum())
+
+
+def _template_distance_of(c: np.ndarray, t: np.ndarray, tt: float) -> float:
     if c.shape != t.shape:
         raise ValueError(f"counts has {c.size} categories, template {t.size}")
-    ct, tt = c.sum(), t.sum()
+    ct = c.sum()
     if ct <= 0.0 or tt <= 0.0:
         return 0.0
     d = 0.5 * float(np.sum(np.abs(c / ct - t / tt)))
     return min(1.0, max(0.0, d))
+
+
+_TEMPLATE = _counts_array(CHAIN_TEMPLATE)
+_TEMPLATE_SUM = _TEMPLATE.sum()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,6 +396,25 @@ def morans_i(values: Any, adjacency: Any) -> float:
     x = np.ascontiguousarray(values, dtype=np.float64).ravel()
     indptr, indices = _to_csr(adjacency, x.size)
     return float(_morans_i_nb(x, indptr, indices))
+
+
+def csr_adjacency(adjacency: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """An adjacency as :func:`morans_i` accepts it, checked and converted once to the CSR
+    pair ``(indptr, indices)`` (int64) that :func:`morans_i_csr` takes.
+
+    Raises:
+        ValueError: As :func:`morans_i` does for a malformed adjacency.
+    """
+    return _to_csr(adjacency, int(n))
+
+
+def morans_i_csr(values: np.ndarray, csr: tuple[np.ndarray, np.ndarray]) -> float:
+    """:func:`morans_i` on an adjacency already prepared by :func:`csr_adjacency` (the same
+    value, without re-checking a graph that does not change)."""
+    x = np.ascontiguousarray(values, dtype=np.float64).ravel()
+    if csr[0].shape != (x.size + 1,):
+        raise ValueError(f"indptr has length {csr[0].size}, expected {x.size + 1}")
+    return float(_morans_i_nb(x, csr[0], csr[1]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -702,6 +770,20 @@ def long_term_vacancy_rate(
     if n == 0:
         return 0.0
     return float(np.count_nonzero(spell >= threshold_weeks)) / n
+
+
+def vacancy_spells(
+    category: Any, vacant_since: Any, week: int, threshold_weeks: int = 52
+) -> tuple[float, float]:
+    """:func:`long_term_vacancy_rate` and :func:`mean_vacancy_spell` from one pass over the
+    spells (the same two values; MODEL.md, "Outcomes").
+
+    Returns:
+        (long-term vacancy rate, mean vacancy spell in weeks).
+    """
+    spell, n = _spells(category, vacant_since, week)
+    rate = float(np.count_nonzero(spell >= threshold_weeks)) / n if n else 0.0
+    return rate, float(spell.mean()) if spell.size else 0.0
 
 
 def mean_vacancy_spell(category: Any, vacant_since: Any, week: int) -> float:

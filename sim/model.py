@@ -43,6 +43,7 @@ from sim.categories import (
     CAT,
     COMMERCIAL,
     MEET,
+    N_CAT,
     N_SHOP_TYPES,
     NEF_TYPES,
     SHOP_TYPE,
@@ -143,6 +144,28 @@ OUTCOMES: tuple[str, ...] = (
 )
 
 
+class OutcomeCollector(mesa.DataCollector):
+    """Mesa's DataCollector over the model-level outcomes, without its per-value ``deepcopy``.
+
+    Every outcome is a float (immutable), so storing the value itself records the same row
+    as Mesa's copy; any other reporter set (agent reporters, an added model reporter) goes
+    through Mesa's own ``collect``.
+    """
+
+    def collect(self, model: Any) -> None:
+        if (
+            self.agent_reporters
+            or self.agenttype_reporters
+            or self.model_reporters.keys() != self.model_vars.keys()
+            or tuple(self.model_reporters) != OUTCOMES
+        ):
+            super().collect(model)
+            return
+        o, mv = model.outcomes, self.model_vars
+        for k in OUTCOMES:
+            mv[k].append(o[k])
+
+
 def _split_overrides(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for key, val in kwargs.items():
@@ -225,6 +248,8 @@ class TownModel(mesa.Model):
         res = self.world.res
         self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
+        self._neigh_cache: tuple[Any, ...] = ()
+        self._online_terms: tuple[Any, ...] = ()
         self._main_order = self.town.main_street_order()  # for the NEF-style survey
         u = self.world.units
         self._log_attract_base = np.log(np.maximum(u.floorspace, 1e-9))
@@ -238,7 +263,7 @@ class TownModel(mesa.Model):
         self.town_team_agent = TownTeam(self) if self.pars.town_team.enabled else None
         self.outcomes: dict[str, float] = {}
         self._measure(empty_week=True)
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = OutcomeCollector(
             model_reporters={k: (lambda m, k=k: m.outcomes[k]) for k in OUTCOMES}
         )
         self.datacollector.collect(self)
@@ -312,17 +337,19 @@ class TownModel(mesa.Model):
         )
         ref_c, ref_p = trips.reference_utilities(pars)
         kappa = trips.visit_spend_share(gw, tot, spend_w)[self._group[self._online_sample]]
-        cu_o = trips.online_constant_nb(
+        log_dc, log_dp = self._log_distances()
+        ep, eo = self._online_fixed_terms(log_dp, ref_p, rp.beta_dist)
+        cu_o = trips.online_constant_pre_nb(
             self._online_sample,
-            *self._log_distances(),
-            res.online_prop,
+            log_dc,
             res.went,
             res.tie_id,
             res.tie_w,
             res.budget,
             kappa,
+            ep,
+            eo,
             ref_c,
-            ref_p,
             rp.beta_dist,
             rp.beta_friends,
             min(max(float(d["online"]), 1e-4), 1.0 - 1e-4),
@@ -502,7 +529,33 @@ class TownModel(mesa.Model):
             self._log_dist = c
         return c[2], c[3]
 
+    def _online_fixed_terms(
+        self, log_dp: np.ndarray, park_ref: float, beta_dist: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The week-invariant terms of the online calibration (:func:`trips.online_fixed_terms_nb`),
+        recomputed only when an input changes (new parameters, replaced arrays)."""
+        sample, prop = self._online_sample, self.world.res.online_prop
+        key = (sample, log_dp, prop, float(park_ref), float(beta_dist))
+        c = self._online_terms
+        if (
+            not c
+            or c[0] is not sample
+            or c[1] is not log_dp
+            or c[2] is not prop
+            or c[3:5] != key[3:5]
+        ):
+            c = self._online_terms = (
+                *key,
+                *trips.online_fixed_terms_nb(sample, log_dp, prop, park_ref, beta_dist),
+            )
+        return c[5], c[6]
+
     def _vacant_neighbour_share(self) -> np.ndarray:
+        w = self.world
+        return visits.vacant_neighbour_share_nb(w.units.category, w.neigh_indptr, w.neigh_indices)
+
+    def _vacant_neighbour_share_ref(self) -> np.ndarray:
+        """Plain-numpy reference of :func:`visits.vacant_neighbour_share_nb` on this town."""
         w = self.world
         vac = (w.units.category < 0).astype(np.float64)
         deg = np.diff(w.neigh_indptr)
@@ -547,35 +600,37 @@ class TownModel(mesa.Model):
         n = u.n
         occ = u.category >= 0
         o["vacancy_rate"] = metrics.vacancy_rate(u.category)
-        o["long_term_vacancy_rate"] = metrics.long_term_vacancy_rate(
+        o["long_term_vacancy_rate"], o["mean_vacancy_spell"] = metrics.vacancy_spells(
             u.category, u.vacant_since, week
         )
-        o["mean_vacancy_spell"] = metrics.mean_vacancy_spell(u.category, u.vacant_since, week)
-        o["vacancy_morans_i"] = metrics.morans_i(
-            (~occ).astype(np.float64), (w.neigh_indptr, w.neigh_indices)
-        )
-        o["occupied"] = float(occ.sum())
-        o["vacant"] = float(n - occ.sum())
-        o["meanwhile_units"] = float((occ & u.meanwhile).sum())
+        o["vacancy_morans_i"] = metrics.morans_i_csr((~occ).astype(np.float64), self._neigh_csr())
+        n_occ = int(np.count_nonzero(occ))
+        o["occupied"] = float(n_occ)
+        o["vacant"] = float(n - n_occ)
+        o["meanwhile_units"] = float(np.count_nonzero(occ & u.meanwhile))
         cat = np.maximum(u.category, 0)
-        o["noncommercial_units"] = float((occ & ~COMMERCIAL[cat]).sum())
+        o["noncommercial_units"] = float(np.count_nonzero(occ & ~COMMERCIAL[cat]))
         counts = metrics.category_counts(u.category)
-        o["richness"] = float(metrics.richness(counts))
-        o["shannon"] = metrics.shannon(counts)
-        o["simpson"] = metrics.simpson(counts)
-        o["evenness"] = metrics.evenness(counts)
+        div = metrics.diversity(counts)
+        o["richness"] = float(div["richness"])
+        o["shannon"] = div["shannon"]
+        o["simpson"] = div["simpson"]
+        o["evenness"] = div["evenness"]
         shop = occ & SHOP_TYPE[cat]
-        n_chain, n_ind = int((shop & u.chain).sum()), int((shop & ~u.chain).sum())
+        n_chain = int(np.count_nonzero(shop & u.chain))
+        n_ind = int(np.count_nonzero(shop)) - n_chain
         o["independent_share"] = n_ind / (n_ind + n_chain) if n_ind + n_chain else 0.0
         o["independents"], o["chains"] = float(n_ind), float(n_chain)
-        types = int(np.unique(u.category[shop]).size) * NEF_TYPES / N_SHOP_TYPES
+        # shop types present: the shop-type categories with an occupied unit
+        types = int(np.count_nonzero(counts[SHOP_TYPE])) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index"] = metrics.clone_town_index(types, n_ind, n_chain)
         first = self._main_order
         first = first[shop[first]][:50]  # the first 50 shops along the main street (NEF survey)
-        fc = int(u.chain[first].sum())
-        ft = int(np.unique(u.category[first]).size) * NEF_TYPES / N_SHOP_TYPES
+        fc = int(np.count_nonzero(u.chain[first]))
+        ft_present = np.count_nonzero(np.bincount(u.category[first], minlength=N_CAT))
+        ft = int(ft_present) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index_survey"] = metrics.clone_town_index(ft, first.size - fc, fc)
-        o["template_distance"] = metrics.template_distance(counts)
+        o["template_distance"] = div["template_distance"]
         sample = self._metric_sample(week)
         ts = metrics.tie_summary(res.tie_id, res.tie_w, res.zone, sample)
         o["mean_ties"] = ts["mean_ties"]
@@ -623,9 +678,19 @@ class TownModel(mesa.Model):
                 self._footfall_slow, 1e-9
             )
         o["identity_residual"] = L.max_residual() if not empty_week else 0.0
-        if not np.isfinite(list(o.values())).all():  # pragma: no cover - a bug, never an input
+        if not all(map(math.isfinite, o.values())):  # pragma: no cover - a bug, never an input
             bad = [k for k, v in o.items() if not math.isfinite(v)]
             raise FloatingPointError(f"non-finite outcomes in week {week}: {bad}")
+
+    def _neigh_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """The street graph as a checked CSR pair for Moran's I (the graph never changes in a
+        run: prepared once, and again only if the arrays are replaced)."""
+        w = self.world
+        c = self._neigh_cache
+        if not c or c[0] is not w.neigh_indptr or c[1] is not w.neigh_indices:
+            csr = metrics.csr_adjacency((w.neigh_indptr, w.neigh_indices), w.units.n)
+            c = self._neigh_cache = (w.neigh_indptr, w.neigh_indices, csr)
+        return c[2]
 
     def _access(self, key: str, has_use: np.ndarray) -> float:
         """Access share, recomputed only when the set of units with the use changes."""

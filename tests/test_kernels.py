@@ -846,3 +846,114 @@ def test_prefetch_row_is_only_a_hint():
     if platform.machine() in ("x86_64", "AMD64"):
         asm = _sum_rows_with_prefetch.inspect_asm(_sum_rows_with_prefetch.signatures[0])
         assert "prefetch" in asm
+
+
+def _gw_args(m):
+    w, u, rp = m.world, m.world.units, m.pars.residents
+    log_attract = (
+        np.log(np.maximum(np.where(u.category >= 0, 1.0, 0.0) * m._attract_per_m2(), 1e-12))
+        + m._log_attract_base
+    )
+    return [
+        w.pref,
+        w.indep_taste,
+        u.category.copy(),
+        u.chain,
+        log_attract,
+        m._log_walk,
+        m._vacant_neighbour_share(),
+        rp.walk_b,
+        rp.blight,
+        rp.huff_a,
+        u.quality.copy(),
+    ]
+
+
+def _assert_gw_equal(args):
+    got = visits.group_weights(*args)
+    want = visits.group_weights_ref(*args)
+    for g, r in zip(got, want, strict=True):
+        assert g.shape == r.shape and g.dtype == r.dtype
+        np.testing.assert_array_equal(g, r, strict=True)
+
+
+def test_group_weights_equals_ref_on_model_state(warm_model):
+    """The numba shift and running sums give exactly numpy's arrays (bit for bit)."""
+    args = _gw_args(warm_model)
+    _assert_gw_equal(args)
+    rng = np.random.default_rng(8)  # test data only
+    for _ in range(5):  # other occupancies and utilities, one unit far above the cap
+        a = list(args)
+        a[2] = np.where(rng.random(a[2].size) < 0.4, -1, a[2]).astype(a[2].dtype)
+        a[10] = rng.normal(0, 3, a[10].size)
+        a[10][rng.integers(a[10].size)] = 80.0
+        _assert_gw_equal(a)
+    a = list(args)
+    a[2] = np.full_like(a[2], -1)  # nothing open: no shift, all weights 0
+    _assert_gw_equal(a)
+    a = list(args)
+    a[10] = a[10].copy()
+    a[10][3] = np.nan  # a NaN utility: NaN rows as numpy gives them
+    a[2] = a[2].copy()
+    a[2][3] = max(int(a[2][3]), 0)
+    _assert_gw_equal(a)
+
+
+def test_group_weights_no_units():
+    args = [
+        np.zeros((3, 4)),
+        np.zeros(3),
+        np.zeros(0, np.int8),
+        np.zeros(0, np.bool_),
+        np.zeros(0),
+        np.zeros((2, 0)),
+        np.zeros(0),
+        1.0,
+        1.0,
+        1.0,
+        np.zeros(0),
+    ]
+    _assert_gw_equal(args)
+    w, cum, tot = visits.group_weights(*args)
+    assert w.shape == (6, 0) and tot.shape == (6,) and not tot.any()
+
+
+@pytest.mark.parametrize("target", [0.01, 0.2, 0.95])
+def test_online_constant_pre_nb_equals_online_constant_nb(warm_model, target):
+    """The calibration with its week-invariant terms precomputed gives the same constant."""
+    args = online_constant_args(warm_model, target)
+    (sample, log_dc, log_dp, prop, went, tie_id, tie_w, budget, kappa, cref, pref, bd, bf, t) = args
+    ep, eo = trips.online_fixed_terms_nb(sample, log_dp, prop, pref, bd)
+    a = trips.online_constant_pre_nb(
+        sample, log_dc, went, tie_id, tie_w, budget, kappa, ep, eo, cref, bd, bf, t
+    )
+    assert a == trips.online_constant_nb(*args)
+
+
+def test_model_online_terms_cached_and_refreshed(make_model):
+    m = make_model(seed=3, steps=2)
+    log_dp = m._log_distances()[1]
+    ep, eo = m._online_fixed_terms(log_dp, 0.5, 0.7)
+    assert m._online_fixed_terms(log_dp, 0.5, 0.7)[0] is ep  # cached
+    ep2, _ = m._online_fixed_terms(log_dp, 0.6, 0.7)  # a new parameter: recomputed
+    assert ep2 is not ep
+    want = trips.online_fixed_terms_nb(m._online_sample, log_dp, m.world.res.online_prop, 0.6, 0.7)
+    np.testing.assert_array_equal(ep2, want[0])
+
+
+def test_vacant_neighbour_share_nb_equals_ref(warm_model, make_model):
+    for m in (warm_model, make_model(seed=5, steps=3, town="grid")):
+        np.testing.assert_array_equal(
+            m._vacant_neighbour_share(), m._vacant_neighbour_share_ref(), strict=True
+        )
+        cat = m.world.units.category
+        saved = cat.copy()
+        try:
+            rng = np.random.default_rng(2)  # test data only
+            for p in (0.0, 0.3, 1.0):
+                cat[:] = np.where(rng.random(cat.size) < p, -1, np.maximum(saved, 0))
+                np.testing.assert_array_equal(
+                    m._vacant_neighbour_share(), m._vacant_neighbour_share_ref(), strict=True
+                )
+        finally:
+            cat[:] = saved

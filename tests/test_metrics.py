@@ -524,3 +524,51 @@ def test_access_share_boundary_exact():
     # resident exactly walk_m away along x (3-4-5 triangle scaled): counted as within
     assert m.access_share([0.0], [0.0], [1.0], [30.0], [40.0], [True], 50.0) == 1.0
     assert m.access_share([0.0], [0.0], [1.0], [30.0], [40.0], [True], 49.999) == 0.0
+
+
+def test_diversity_equals_the_single_measures():
+    """m.diversity gives exactly the values of the single-measure functions."""
+    rng = np.random.default_rng(3)  # test data only
+    cases = [np.zeros(N_CAT), np.eye(N_CAT)[2] * 5, np.ones(N_CAT)]
+    cases += [rng.integers(0, 9, N_CAT) * (rng.random(N_CAT) < p) for p in (0.2, 0.5, 1.0)]
+    cases += [rng.random(N_CAT) * 40 for _ in range(10)]
+    for c in cases:
+        d = m.diversity(c)
+        assert d["richness"] == m.richness(c)
+        assert d["shannon"] == m.shannon(c)
+        assert d["simpson"] == m.simpson(c)
+        assert d["evenness"] == m.evenness(c)
+        assert d["template_distance"] == m.template_distance(c)
+    with pytest.raises(ValueError):
+        m.diversity(-np.ones(N_CAT))
+
+
+def test_morans_i_csr_equals_morans_i():
+    rng = np.random.default_rng(4)  # test data only
+    n = 40
+    a = rng.random((n, n)) < 0.1
+    a = a | a.T
+    np.fill_diagonal(a, False)
+    csr = m.csr_adjacency(a, n)
+    for _ in range(10):
+        x = (rng.random(n) < 0.3).astype(float)
+        assert m.morans_i_csr(x, csr) == m.morans_i(x, a)
+        assert m.morans_i_csr(x, csr) == m.morans_i(x, csr)
+    with pytest.raises(ValueError):
+        m.morans_i_csr(np.zeros(n + 1), csr)
+    with pytest.raises(ValueError):
+        m.csr_adjacency((np.array([0, 2]), np.array([0, 5])), 1)
+
+
+def test_vacancy_spells_equals_the_two_measures():
+    rng = np.random.default_rng(5)  # test data only
+    for n in (0, 1, 7, 60):
+        for _ in range(5):
+            cat = np.where(rng.random(n) < 0.4, VACANT, rng.integers(0, N_CAT, n))
+            since = rng.integers(-30, 80, n)
+            for week in (0, 40, 100):
+                got = m.vacancy_spells(cat, since, week)
+                assert got == (
+                    m.long_term_vacancy_rate(cat, since, week),
+                    m.mean_vacancy_spell(cat, since, week),
+                )

@@ -49,6 +49,7 @@ for _name, _share in (
 ):
     ENTRY_MIX[CAT[_name]] = _share
 ENTRY_MIX /= ENTRY_MIX.sum()
+_ENTRY_CUM = np.cumsum(ENTRY_MIX)  # for drawing a category
 STARTUP_COST = 2500.0  # GBP of weekly support pool per supported start-up applicant (assumption)
 N_LOOK = 3  # vacant units an applicant considers
 SIGNAL_FLOOR = 0.25  # lowest market signal: applicants still arrive at a quarter of the rate
@@ -112,7 +113,7 @@ def applicants(
             d = rng.random(8)  # fixed number of draws per applicant
             chain, meanwhile, brokered, sponsor, subsidy = False, False, False, 0, 0.0
             if source == 0:
-                c = int(min(np.searchsorted(np.cumsum(ENTRY_MIX), d[0], side="right"), N_CAT - 1))
+                c = int(min(np.searchsorted(_ENTRY_CUM, d[0], side="right"), N_CAT - 1))
                 chain = bool(CHAINABLE[c]) and d[1] < min(1.0, ep.chain_share * chain_expansion)
             elif source == 1:
                 c = CAT["startup"]
@@ -139,7 +140,7 @@ def applicants(
             look = vacant[
                 np.minimum((d[2 : 2 + N_LOOK] * vacant.size).astype(np.int64), vacant.size - 1)
             ]
-            look = np.unique(look)
+            look = np.array(sorted(set(look.tolist())), dtype=look.dtype)  # np.unique
             permitted = ~(u.retail_class[look] & ~RETAIL_USE[c]) | (
                 d[5] < pars.council.planning_flex
             )  # noqa: E501

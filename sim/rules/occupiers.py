@@ -170,7 +170,10 @@ def step(
         "closures_noncommercial": int(len(lost_sponsor) + np.count_nonzero(leave_lease & nonc)),
     }
     gone = np.flatnonzero(bust | chain_close | leave_lease)
-    gone = np.union1d(gone, np.asarray(lost_sponsor, dtype=np.int64)).astype(np.int64)
+    if lost_sponsor:
+        gone = np.union1d(gone, np.asarray(lost_sponsor, dtype=np.int64)).astype(np.int64)
+    else:  # flatnonzero is already sorted and unique: the same array union1d gives
+        gone = gone.astype(np.int64, copy=False)
     vacate(world, gone, week, L)
     L.occ_cash_change += float(u.cash.sum()) - cash_before
     out["closures"] = int(gone.size)

@@ -199,11 +199,60 @@ def online_constant_nb(
     sum b P_o / sum b (kappa P_c + P_p + P_o), rises strictly with c, so a Newton iteration
     kept inside a shrinking bracket (bisection when a step leaves it) finds c.
     """
+    ep, eo = online_fixed_terms_nb(sample, log_dp, online_prop, park_ref, beta_dist)
+    return online_constant_pre_nb(
+        sample,
+        log_dc,
+        went,
+        tie_id,
+        tie_w,
+        budget,
+        kappa,
+        ep,
+        eo,
+        centre_ref,
+        beta_dist,
+        beta_friends,
+        target,
+    )
+
+
+@njit(cache=True)
+def online_fixed_terms_nb(sample, log_dp, online_prop, park_ref, beta_dist):
+    """The parts of :func:`online_constant_nb` that do not change from week to week while the
+    parameters stay: ``exp`` of each sampled resident's park utility and online propensity."""
+    S = sample.shape[0]
+    ep = np.empty(S)
+    eo = np.empty(S)
+    for q in range(S):
+        i = sample[q]
+        vp = park_ref - beta_dist * log_dp[i]
+        ep[q] = math.exp(min(vp, 50.0))
+        eo[q] = math.exp(min(online_prop[i], 50.0))
+    return ep, eo
+
+
+@njit(cache=True)
+def online_constant_pre_nb(
+    sample,
+    log_dc,
+    went,
+    tie_id,
+    tie_w,
+    budget,
+    kappa,
+    ep,
+    eo,
+    centre_ref,
+    beta_dist,
+    beta_friends,
+    target,
+):
+    """:func:`online_constant_nb` with its fixed terms ``ep``, ``eo`` given (from
+    :func:`online_fixed_terms_nb`): the same constant, bit for bit."""
     S = sample.shape[0]
     C = tie_id.shape[1]
     ec = np.empty(S)
-    ep = np.empty(S)
-    eo = np.empty(S)
     bb = np.empty(S)
     kk = np.empty(S)
     for q in range(S):
@@ -219,10 +268,7 @@ def online_constant_nb(
                     went_w += w
         pull = went_w / wsum if wsum > 0.0 else 0.0
         vc = centre_ref - beta_dist * log_dc[i] + beta_friends * pull
-        vp = park_ref - beta_dist * log_dp[i]
         ec[q] = math.exp(min(vc, 50.0))
-        ep[q] = math.exp(min(vp, 50.0))
-        eo[q] = math.exp(min(online_prop[i], 50.0))
         bb[q] = budget[i]
         kk[q] = kappa[q]  # kappa is given per sampled resident
     # safeguarded Newton on f(c) = num - target den, which rises strictly with c. With

@@ -222,6 +222,24 @@ def visits_ref(
         out[2] += weight * (b - spent)
 
 
+@njit(cache=True)
+def vacant_neighbour_share_nb(category, indptr, indices):
+    """Share of each unit's street neighbours that are vacant (0 with no neighbour): the
+    blight term of the venue utility (MODEL.md, "Residents"). Counts of vacant neighbours
+    are whole numbers, so the sums are exact in any order."""
+    n = category.shape[0]
+    out = np.zeros(n)
+    for j in range(n):
+        deg = indptr[j + 1] - indptr[j]
+        if deg > 0:
+            s = 0.0
+            for k in range(indptr[j], indptr[j + 1]):
+                if category[indices[k]] < 0:
+                    s += 1.0
+            out[j] = s / deg
+    return out
+
+
 def group_weights(
     pref,
     indep_taste,
@@ -238,19 +256,180 @@ def group_weights(
     """Weekly cached choice weights per group g = sector * n_taste + taste class.
 
     Returns ``(w, cum, tot)``: ``w[g, j]`` = exp(V_gj - shift) for occupied units, 0 for vacant
-    ones; ``cum`` its running sum along units; ``tot`` the row totals.
+    ones; ``cum`` its running sum along units; ``tot`` the row totals. The same arrays as
+    :func:`group_weights_ref`, with the shift and the running sums in numba kernels (the
+    exponentials stay numpy's).
     """
-    n_sec = log_walk.shape[0]
-    n_taste = pref.shape[0]
     occ = category >= 0
+    arrays = (pref, indep_taste, log_attract, log_walk, blight_share, quality)
+    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 for a in arrays) or not (
+        pref.ndim == 2
+        and log_walk.ndim == 2
+        and category.shape == chain.shape == log_attract.shape == blight_share.shape
+        and category.shape == quality.shape == (log_walk.shape[1],)
+        and chain.dtype == np.bool_
+        and indep_taste.shape == (pref.shape[0],)
+    ):
+        return group_weights_ref(
+            pref,
+            indep_taste,
+            category,
+            chain,
+            log_attract,
+            log_walk,
+            blight_share,
+            walk_b,
+            blight,
+            huff_a,
+            quality,
+        )
+    cat = np.maximum(category, 0).astype(np.int64)
+    vt = _taste_part_nb(pref, indep_taste, cat, chain)
+    vs = _sector_part_nb(
+        log_attract, log_walk, blight_share, quality, float(walk_b), float(blight), float(huff_a)
+    )
+    e = np.exp(_shifted_utilities_nb(vs, vt, occ))
+    return _weights_cum_nb(e, occ)
+
+
+@njit(cache=True)
+def _taste_part_nb(pref, indep_taste, cat, chain):
+    """``pref[:, cat] + indep_taste[:, None] * (~chain)[None, :]``, element by element as
+    numpy computes it (the bool taken as 1.0 or 0.0)."""
+    n_t = pref.shape[0]
+    n_u = cat.shape[0]
+    out = np.empty((n_t, n_u))
+    for t in range(n_t):
+        for j in range(n_u):
+            out[t, j] = pref[t, cat[j]] + indep_taste[t] * (0.0 if chain[j] else 1.0)
+    return out
+
+
+@njit(cache=True)
+def _sector_part_nb(log_attract, log_walk, blight_share, quality, walk_b, blight, huff_a):
+    """``huff_a * log_attract - walk_b * log_walk - blight * blight_share + quality`` per
+    (sector, unit), in numpy's order of operations."""
+    n_s, n_u = log_walk.shape
+    out = np.empty((n_s, n_u))
+    for s in range(n_s):
+        for j in range(n_u):
+            out[s, j] = (
+                huff_a * log_attract[j] - walk_b * log_walk[s, j] - blight * blight_share[j]
+            ) + quality[j]
+    return out
+
+
+def _utility_parts(
+    pref,
+    indep_taste,
+    category,
+    chain,
+    log_attract,
+    log_walk,
+    blight_share,
+    walk_b,
+    blight,
+    huff_a,
+    quality,
+):
+    """The (taste, unit) and (sector, unit) parts of the group utilities."""
     cat = np.maximum(category, 0)
-    # (taste, unit) part and (sector, unit) part
     vt = pref[:, cat] + indep_taste[:, None] * (~chain)[None, :]
     vs = (
         huff_a * log_attract[None, :]
         - walk_b * log_walk
         - blight * blight_share[None, :]
         + quality[None, :]
+    )
+    return vt, vs
+
+
+@njit(cache=True)
+def _shifted_utilities_nb(vs, vt, occ):
+    """Numba kernel of :func:`group_weights`: ``v[s * T + t, j] = vs[s, j] + vt[t, j]``, less
+    the row's largest value over occupied units (no shift if none is occupied), capped at 50
+    (as numpy's max, subtraction and ``minimum`` do it, NaN included)."""
+    n_s, n_u = vs.shape
+    n_t = vt.shape[0]
+    out = np.empty((n_s * n_t, n_u))
+    any_occ = False
+    for j in range(n_u):
+        if occ[j]:
+            any_occ = True
+            break
+    for s in range(n_s):
+        for t in range(n_t):
+            r = s * n_t + t
+            for j in range(n_u):
+                out[r, j] = vs[s, j] + vt[t, j]
+            if any_occ:
+                m = 0.0
+                first = True
+                for j in range(n_u):
+                    if occ[j]:
+                        x = out[r, j]
+                        if first:
+                            m = x
+                            first = False
+                        elif m == m and (x > m or x != x):  # a NaN stays the max
+                            m = x
+                for j in range(n_u):
+                    out[r, j] = out[r, j] - m
+            for j in range(n_u):
+                if out[r, j] > 50.0:
+                    out[r, j] = 50.0
+    return out
+
+
+@njit(cache=True)
+def _weights_cum_nb(e, occ):
+    """Numba kernel of :func:`group_weights`: the weights (``e`` at occupied units, 0 at vacant
+    ones), their running sums along each row (in order, as ``np.cumsum``) and the totals."""
+    n_r, n_u = e.shape
+    w = np.empty((n_r, n_u))
+    cum = np.empty((n_r, n_u))
+    tot = np.zeros(n_r)
+    for r in range(n_r):
+        acc = 0.0
+        for j in range(n_u):
+            x = e[r, j] if occ[j] else 0.0
+            w[r, j] = x
+            acc = x if j == 0 else acc + x
+            cum[r, j] = acc
+        if n_u:
+            tot[r] = acc
+    return w, cum, tot
+
+
+def group_weights_ref(
+    pref,
+    indep_taste,
+    category,
+    chain,
+    log_attract,
+    log_walk,
+    blight_share,
+    walk_b,
+    blight,
+    huff_a,
+    quality,
+):
+    """Plain-numpy reference of :func:`group_weights` (same inputs, same arrays)."""
+    n_sec = log_walk.shape[0]
+    n_taste = pref.shape[0]
+    occ = category >= 0
+    vt, vs = _utility_parts(
+        pref,
+        indep_taste,
+        category,
+        chain,
+        log_attract,
+        log_walk,
+        blight_share,
+        walk_b,
+        blight,
+        huff_a,
+        quality,
     )
     v = vs[:, None, :] + vt[None, :, :]  # (sector, taste, unit)
     v = v.reshape(n_sec * n_taste, -1)
