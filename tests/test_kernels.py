@@ -957,3 +957,69 @@ def test_vacant_neighbour_share_nb_equals_ref(warm_model, make_model):
                 )
         finally:
             cat[:] = saved
+
+
+# ----------------------------------------------------------------------------- numpy's sum
+def test_pairwise_sum_is_numpys_sum_bit_for_bit():
+    """npsum.pairwise_sum_nb gives np.sum's float64 bits (pairwise order, identity 0.0)."""
+    from sim.npsum import pairwise_sum_nb, pairwise_sum_ref
+
+    rng = np.random.default_rng(5)
+    lengths = [*range(0, 400), 511, 512, 513, 1000, 1024, 1031, 4096, 4099, 10_007]
+    for n in lengths:
+        for _ in range(4):
+            a = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 9, n)
+            got = np.float64(pairwise_sum_nb(a))
+            assert got.tobytes() == np.float64(pairwise_sum_ref(a)).tobytes(), n
+            assert got.tobytes() == np.sum(a).tobytes(), n
+    for a in (
+        np.array([-0.0]),
+        np.full(3, -0.0),
+        np.full(9, -0.0),
+        np.full(200, -0.0),
+        np.array([np.inf, 1.0, -2.0]),
+        np.array([np.inf] * 9 + [-np.inf]),
+        np.array([1.0, np.nan] * 20),
+        np.zeros(0),
+    ):
+        assert np.float64(pairwise_sum_nb(a)).tobytes() == np.sum(a).tobytes() or (
+            np.isnan(pairwise_sum_nb(a)) and np.isnan(np.sum(a))
+        )
+
+
+def test_occupier_accounts_kernel_equals_reference():
+    """occupiers._accounts_nb: the same sums, cash, rent paid, margins and costs, bit for bit."""
+    from sim.rules.occupiers import _accounts_nb, _accounts_ref
+
+    rng = np.random.default_rng(9)
+    for n in (0, 1, 7, 8, 9, 100, 129, 298, 700):
+        for _ in range(10):
+            com = rng.random(n) < 0.8
+            chain = rng.random(n) < 0.3
+            zero = rng.random(n) < 0.2
+            args = [
+                com,
+                chain,
+                rng.random(n) * 3e4,
+                rng.uniform(0.2, 0.6, n),
+                rng.random(n) * 2e3,
+                np.where(rng.random(n) < 0.1, rng.random(n) * 500, 0.0),
+                rng.random(n) * 300,
+                np.where(rng.random(n) < 0.5, rng.random(n) * 10, 0.0),
+                rng.random(n) * 400,
+                rng.standard_normal(n) * 2e4,
+                rng.standard_normal(n),
+                np.where(zero, 0.0, rng.random(n) * 3e4),
+                np.zeros(n),
+                float(rng.uniform(0.01, 0.5)),
+                float(rng.uniform(2, 20)),
+            ]
+            a_nb = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
+            a_ref = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
+            got, want = _accounts_nb(*a_nb), _accounts_ref(*a_ref)
+            assert np.array(got[0]).tobytes() == np.array(want[0]).tobytes()
+            for g_, w_ in zip(got[1:], want[1:], strict=True):
+                assert g_.tobytes() == w_.tobytes()
+            for g_, w_ in zip(a_nb, a_ref, strict=True):  # cash and rent_paid in place
+                if isinstance(g_, np.ndarray):
+                    assert g_.tobytes() == w_.tobytes()

@@ -26,13 +26,150 @@ relief for charity and non-commercial uses (the larger of the two applies).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.categories import CAT, COMMERCIAL, MARGIN, SPONSOR
 from sim.ledger import Ledger
+from sim.npsum import pairwise_sum_nb
 from sim.params import Params
 from sim.state import World, fixed_costs, weekly_rates
 
 _VOLUNTARY = CAT["voluntary"]
+
+#: Ledger sums, new rolling margin, new rolling revenue, costs per unit (:func:`_accounts_nb`).
+_Accounts = tuple[
+    tuple[float, float, float, float, float, float, float], np.ndarray, np.ndarray, np.ndarray
+]
+
+
+@njit(cache=True)
+def _accounts_nb(
+    com: np.ndarray,
+    chain: np.ndarray,
+    revenue_in: np.ndarray,
+    margin_cat: np.ndarray,
+    rent: np.ndarray,
+    paid_sub: np.ndarray,
+    rates: np.ndarray,
+    levy: np.ndarray,
+    fixed: np.ndarray,
+    cash: np.ndarray,
+    margin: np.ndarray,
+    rev_avg: np.ndarray,
+    rent_paid: np.ndarray,
+    m: float,
+    reserve_cap_weeks: float,
+) -> _Accounts:
+    """The commercial accounts of :func:`step` (:func:`_accounts_ref`, element for element).
+
+    Updates ``cash`` and ``rent_paid`` in place; returns the ledger sums (cost of goods,
+    occupiers' rent, rent subsidy, commercial rates, levy, commercial fixed costs, drawings;
+    each numpy's sum of the same array, :func:`sim.npsum.pairwise_sum_nb`), the new rolling
+    margin and revenue and the costs per unit.
+    """
+    n = com.shape[0]
+    om = 1.0 - m
+    cogs = np.empty(n)
+    rent_own = np.empty(n)
+    costs = np.empty(n)
+    new_margin = np.empty(n)
+    new_rev = np.empty(n)
+    draw = np.empty(n)
+    n_com = 0
+    for j in range(n):
+        n_com += com[j]
+    rates_com = np.empty(n_com)
+    fixed_com = np.empty(n_com)
+    k = 0
+    for j in range(n):
+        c = com[j]
+        revenue = revenue_in[j] if c else 0.0
+        gp = margin_cat[j] * revenue
+        cogs[j] = revenue - gp
+        ro = rent[j] - paid_sub[j] if c else 0.0
+        rent_own[j] = ro
+        cst = ro + rates[j] + levy[j] + fixed[j]
+        costs[j] = cst
+        profit = gp - cst if c else 0.0
+        cash[j] = cash[j] + profit
+        if c:
+            rates_com[k] = rates[j]
+            fixed_com[k] = fixed[j]
+            k += 1
+            rent_paid[j] = rent[j]
+            full = rent[j] + rates[j] + levy[j] + fixed[j]
+            den = full if (full != full or full >= 1e-9) else 1e-9
+            ratio = (gp - full) / den
+            if rev_avg[j] == 0.0:
+                new_margin[j] = ratio
+                new_rev[j] = revenue
+            else:
+                new_margin[j] = om * margin[j] + m * ratio
+                new_rev[j] = om * rev_avg[j] + m * revenue
+        else:
+            new_margin[j] = margin[j]
+            new_rev[j] = 0.0
+    for j in range(n):
+        cap = reserve_cap_weeks * costs[j]
+        d = cash[j] - cap if (com[j] and not chain[j] and cash[j] > cap) else 0.0
+        draw[j] = d
+        cash[j] = cash[j] - d
+    sums = (
+        pairwise_sum_nb(cogs),
+        pairwise_sum_nb(rent_own),
+        pairwise_sum_nb(paid_sub),
+        pairwise_sum_nb(rates_com),
+        pairwise_sum_nb(levy),
+        pairwise_sum_nb(fixed_com),
+        pairwise_sum_nb(draw),
+    )
+    return sums, new_margin, new_rev, costs
+
+
+def _accounts_ref(
+    com: np.ndarray,
+    chain: np.ndarray,
+    revenue_in: np.ndarray,
+    margin_cat: np.ndarray,
+    rent: np.ndarray,
+    paid_sub: np.ndarray,
+    rates: np.ndarray,
+    levy: np.ndarray,
+    fixed: np.ndarray,
+    cash: np.ndarray,
+    margin: np.ndarray,
+    rev_avg: np.ndarray,
+    rent_paid: np.ndarray,
+    m: float,
+    reserve_cap_weeks: float,
+) -> _Accounts:
+    """Plain-numpy reference of :func:`_accounts_nb`: the code :func:`step` ran before."""
+    revenue = np.where(com, revenue_in, 0.0)
+    gp = margin_cat * revenue
+    rent_own = np.where(com, rent - paid_sub, 0.0)
+    costs = rent_own + rates + levy + fixed
+    profit = np.where(com, gp - costs, 0.0)
+    cash += profit
+    sums = [
+        float((revenue - gp).sum()),
+        float(rent_own.sum()),
+        float(paid_sub.sum()),
+        float(rates[com].sum()),
+        float(levy.sum()),
+        float(fixed[com].sum()),
+    ]
+    rent_paid[com] = rent[com]
+    full_costs = np.where(com, rent + rates + levy + fixed, 1.0)
+    ratio = np.where(com, (gp - full_costs) / np.maximum(full_costs, 1e-9), 0.0)
+    first = com & (rev_avg == 0.0)
+    new_margin = np.where(com, np.where(first, ratio, (1 - m) * margin + m * ratio), margin)
+    new_rev = np.where(com, np.where(first, revenue, (1 - m) * rev_avg + m * revenue), 0.0)
+    indep = com & ~chain
+    cap = reserve_cap_weeks * costs
+    draw = np.where(indep & (cash > cap), cash - cap, 0.0)
+    cash -= draw
+    sums.append(float(draw.sum()))
+    return tuple(sums), new_margin, new_rev, costs
 
 
 def vacate(world: World, idx: np.ndarray, week: int, ledger: Ledger) -> None:
@@ -89,32 +226,33 @@ def step(
     u.subsidy[(want > 0) & (paid_sub == 0)] = 0.0  # support ended: the occupier pays in full
 
     # --- commercial accounts
-    revenue = np.where(com, u.revenue, 0.0)
-    gp = MARGIN[cat] * revenue
-    rent_own = np.where(com, u.rent - paid_sub, 0.0)
-    costs = rent_own + rates + levy + fixed
-    profit = np.where(com, gp - costs, 0.0)
-    u.cash += profit
-    L.cogs += float((revenue - gp).sum())
-    L.rent_occupiers += float(rent_own.sum())
-    L.rent_subsidy += float(paid_sub.sum())
-    L.rates_occupiers += float(rates[com].sum())
-    L.levy_paid += float(levy.sum())
-    L.fixed += float(fixed[com].sum())
-    u.rent_paid[com] = u.rent[com]
-    # rolling figures
-    m = op.margin_memory
-    full_costs = np.where(com, u.rent + rates + levy + fixed, 1.0)
-    ratio = np.where(com, (gp - full_costs) / np.maximum(full_costs, 1e-9), 0.0)
-    first = com & (u.rev_avg == 0.0)
-    u.margin = np.where(com, np.where(first, ratio, (1 - m) * u.margin + m * ratio), u.margin)
-    u.rev_avg = np.where(com, np.where(first, revenue, (1 - m) * u.rev_avg + m * revenue), 0.0)
-    # independents draw profit above the reserve cap
+    sums = _accounts_nb(
+        com,
+        u.chain,
+        u.revenue,
+        MARGIN[cat],
+        u.rent,
+        paid_sub,
+        rates,
+        levy,
+        fixed,
+        u.cash,
+        u.margin,
+        u.rev_avg,
+        u.rent_paid,
+        op.margin_memory,
+        op.reserve_cap_weeks,
+    )
+    u.margin, u.rev_avg = sums[1], sums[2]
+    cogs, rent_own, sub, rates_com, levy_sum, fixed_com, drawings = sums[0]
+    L.cogs += cogs
+    L.rent_occupiers += rent_own
+    L.rent_subsidy += sub
+    L.rates_occupiers += rates_com
+    L.levy_paid += levy_sum
+    L.fixed += fixed_com
+    L.drawings += drawings
     indep = com & ~u.chain
-    cap = op.reserve_cap_weeks * costs
-    draw = np.where(indep & (u.cash > cap), u.cash - cap, 0.0)
-    u.cash -= draw
-    L.drawings += float(draw.sum())
 
     # --- non-commercial uses: sponsors pay; voluntary uses need volunteer hours
     need = np.where(nonc, u.rent + rates + fixed, 0.0)
