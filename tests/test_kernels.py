@@ -1023,3 +1023,32 @@ def test_occupier_accounts_kernel_equals_reference():
             for g_, w_ in zip(a_nb, a_ref, strict=True):  # cash and rent_paid in place
                 if isinstance(g_, np.ndarray):
                     assert g_.tobytes() == w_.tobytes()
+
+
+def test_occupier_unit_costs_kernel_equals_reference():
+    """occupiers._unit_costs_nb: masks, rates, levy, fixed costs and subsidy wanted, bit for
+    bit those of weekly_rates, fixed_costs and the numpy expressions of the old step."""
+    from sim.categories import COMMERCIAL, FIXED_PER_M2, N_CAT
+    from sim.rules.occupiers import _unit_costs_nb, _unit_costs_ref
+
+    rng = np.random.default_rng(10)
+    for n in (0, 1, 9, 298, 500):
+        for _ in range(12):
+            args = (
+                rng.integers(-1, N_CAT, n).astype(np.int16),
+                rng.random(n) * 4e4,
+                rng.random(n) * 600,
+                rng.random(n) * 2e3,
+                np.where(rng.random(n) < 0.2, rng.random(n), 0.0),
+                COMMERCIAL,
+                FIXED_PER_M2,
+                float(rng.uniform(0, 1.5)),
+                float(rng.uniform(0, 4e4)),
+                float(rng.uniform(0, 1)),
+                float(rng.uniform(0, 1)),
+                bool(rng.random() < 0.5),
+                float(rng.uniform(0, 0.05)),
+                float(rng.uniform(0.5, 2)),
+            )
+            for g_, w_ in zip(_unit_costs_nb(*args), _unit_costs_ref(*args), strict=True):
+                assert g_.dtype == w_.dtype and g_.tobytes() == w_.tobytes()

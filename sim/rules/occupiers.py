@@ -25,21 +25,120 @@ relief for charity and non-commercial uses (the larger of the two applies).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from numba import njit
 
-from sim.categories import CAT, COMMERCIAL, MARGIN, SPONSOR
+from sim.categories import CAT, COMMERCIAL, FIXED_PER_M2, MARGIN, SPONSOR
 from sim.ledger import Ledger
 from sim.npsum import pairwise_sum_nb
 from sim.params import Params
 from sim.state import World, fixed_costs, weekly_rates
 
 _VOLUNTARY = CAT["voluntary"]
+_CHARITY = CAT["charity"]
 
 #: Ledger sums, new rolling margin, new rolling revenue, costs per unit (:func:`_accounts_nb`).
 _Accounts = tuple[
     tuple[float, float, float, float, float, float, float], np.ndarray, np.ndarray, np.ndarray
 ]
+
+
+@njit(cache=True)
+def _np_maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN if either is NaN)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def _unit_costs_nb(
+    category: np.ndarray,
+    rateable: np.ndarray,
+    floorspace: np.ndarray,
+    rent: np.ndarray,
+    subsidy: np.ndarray,
+    commercial: np.ndarray,
+    fixed_per_m2: np.ndarray,
+    rates_multiplier: float,
+    sbr_threshold: float,
+    small_business_relief: float,
+    community_relief: float,
+    levy_on: bool,
+    levy_rate: float,
+    fixed_scale: float,
+) -> tuple[np.ndarray, ...]:
+    """The per-unit inputs of :func:`step` (:func:`_unit_costs_ref`, element for element):
+    occupied, commercial and non-commercial masks, weekly rates (``weekly_rates``), Town Team
+    levy, fixed costs (``fixed_costs``) and the start-up subsidy wanted."""
+    n = category.shape[0]
+    occ = np.empty(n, np.bool_)
+    com = np.empty(n, np.bool_)
+    nonc = np.empty(n, np.bool_)
+    rates = np.empty(n)
+    levy = np.empty(n)
+    fixed = np.empty(n)
+    want = np.empty(n)
+    for j in range(n):
+        c = category[j]
+        o = c >= 0
+        cc = commercial[c if c > 0 else 0]
+        occ[j] = o
+        com[j] = o and cc
+        nonc[j] = o and not cc
+        if o:
+            full = rateable[j] / 52.0 * rates_multiplier
+            relief = small_business_relief if rateable[j] < sbr_threshold else 0.0
+            if c == _CHARITY or not cc:
+                relief = _np_maximum(relief, community_relief)
+            rates[j] = full * (1.0 - relief)
+            f = fixed_per_m2[c] * floorspace[j] * fixed_scale
+            fixed[j] = 0.0 if c == _VOLUNTARY else f
+        else:
+            rates[j] = 0.0
+            fixed[j] = 0.0
+        levy[j] = rateable[j] / 52.0 * levy_rate if (levy_on and o and cc) else 0.0
+        want[j] = rent[j] * subsidy[j] if (o and cc) else 0.0
+    return occ, com, nonc, rates, levy, fixed, want
+
+
+def _unit_costs_ref(
+    category: np.ndarray,
+    rateable: np.ndarray,
+    floorspace: np.ndarray,
+    rent: np.ndarray,
+    subsidy: np.ndarray,
+    commercial: np.ndarray,
+    fixed_per_m2: np.ndarray,
+    rates_multiplier: float,
+    sbr_threshold: float,
+    small_business_relief: float,
+    community_relief: float,
+    levy_on: bool,
+    levy_rate: float,
+    fixed_scale: float,
+) -> tuple[np.ndarray, ...]:
+    """Plain-numpy reference of :func:`_unit_costs_nb`: the code :func:`step` ran before
+    (``commercial`` must be :data:`sim.categories.COMMERCIAL`, which ``weekly_rates`` uses)."""
+    cp = SimpleNamespace(
+        rates_multiplier=rates_multiplier,
+        sbr_threshold=sbr_threshold,
+        small_business_relief=small_business_relief,
+        community_relief=community_relief,
+    )
+    occ = category >= 0
+    cat = np.maximum(category, 0)
+    com = occ & commercial[cat]
+    nonc = occ & ~commercial[cat]
+    rates = np.where(occ, weekly_rates(rateable, category, cp), 0.0)
+    levy = np.where(com, rateable / 52.0 * levy_rate, 0.0) if levy_on else np.zeros(category.size)
+    fixed = np.where(occ, fixed_costs(category, floorspace, fixed_scale), 0.0)
+    want = np.where(com, rent * subsidy, 0.0)
+    return occ, com, nonc, rates, levy, fixed, want
 
 
 @njit(cache=True)
@@ -201,18 +300,28 @@ def step(
     """
     u, col, L = world.units, world.col, world.ledger
     op, tp = pars.occupiers, pars.town_team
-    occ = u.category >= 0
     cat = np.maximum(u.category, 0)
-    com = occ & COMMERCIAL[cat]
-    nonc = occ & ~COMMERCIAL[cat]
+    cp = pars.council
+    occ, com, nonc, rates, levy, fixed, want = _unit_costs_nb(
+        u.category,
+        u.rateable,
+        u.floorspace,
+        u.rent,
+        u.subsidy,
+        COMMERCIAL,
+        FIXED_PER_M2,
+        cp.rates_multiplier,
+        cp.sbr_threshold,
+        cp.small_business_relief,
+        cp.community_relief,
+        tp.enabled,
+        tp.levy,
+        op.fixed_scale,
+    )
     cash_before = float(u.cash.sum())
-    rates = np.where(occ, weekly_rates(u.rateable, u.category, pars.council), 0.0)
-    levy = np.where(com, u.rateable / 52.0 * tp.levy, 0.0) if tp.enabled else np.zeros(u.n)
-    fixed = np.where(occ, fixed_costs(u.category, u.floorspace, op.fixed_scale), 0.0)
     u.rent_paid[:] = 0.0
 
     # --- start-up subsidies, paid in unit order while the pools last (council first)
-    want = np.where(com, u.rent * u.subsidy, 0.0)
     paid_sub = np.zeros(u.n)
     pools = [col.pool_startup_council, col.pool_startup_tt]
     used = [0.0, 0.0]
