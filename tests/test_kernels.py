@@ -1052,3 +1052,41 @@ def test_occupier_unit_costs_kernel_equals_reference():
             )
             for g_, w_ in zip(_unit_costs_nb(*args), _unit_costs_ref(*args), strict=True):
                 assert g_.dtype == w_.dtype and g_.tobytes() == w_.tobytes()
+
+
+def test_occupier_exits_kernel_equals_reference():
+    """occupiers._exits_nb: renewals, closed units and closure counts of the old step."""
+    from sim.rules.occupiers import _exits_nb, _exits_ref
+
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 9, 298, 500):
+        for _ in range(25):
+            occ = rng.random(n) < 0.9
+            com = occ & (rng.random(n) < 0.9)
+            nonc = occ & ~com
+            cand = np.flatnonzero(nonc)
+            lost = np.sort(cand[rng.random(cand.size) < 0.3]).astype(np.int64)
+            args = (
+                occ,
+                com,
+                nonc,
+                rng.random(n) < 0.3,
+                rng.standard_normal(n) * 1e3 + 200,
+                rng.random(n),
+                float(rng.uniform(0, 0.2)),
+                float(rng.uniform(-0.3, 0.1)),
+                int(rng.integers(0, 300)),
+                rng.integers(-100, 300, n).astype(np.int32),
+                int(rng.integers(0, 100)),
+                rng.standard_normal(n) * 0.3,
+                rng.integers(0, 320, n).astype(np.int32),
+                lost,
+                rng.random(n) * 2e3,
+                rng.random(n) * 300,
+                rng.random(n) * 10,
+                rng.random(n) * 300,
+                rng.uniform(0.2, 0.6, n),
+                rng.random(n) * 8e3,
+            )
+            for g_, w_ in zip(_exits_nb(*args), _exits_ref(*args), strict=True):
+                assert g_.dtype == w_.dtype and g_.tobytes() == w_.tobytes()

@@ -271,6 +271,126 @@ def _accounts_ref(
     return tuple(sums), new_margin, new_rev, costs
 
 
+@njit(cache=True)
+def _exits_nb(
+    occ: np.ndarray,
+    com: np.ndarray,
+    nonc: np.ndarray,
+    chain: np.ndarray,
+    cash: np.ndarray,
+    draws: np.ndarray,
+    hazard_week: float,
+    threshold: float,
+    week: int,
+    opened: np.ndarray,
+    min_age_weeks: float,
+    margin: np.ndarray,
+    lease_end: np.ndarray,
+    lost: np.ndarray,
+    renewal: np.ndarray,
+    rates: np.ndarray,
+    levy: np.ndarray,
+    fixed: np.ndarray,
+    margin_cat: np.ndarray,
+    rev_avg: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exits and renewals of :func:`step` (:func:`_exits_ref`, element for element).
+
+    Returns the units that renew their lease, the units that close (sorted, with the
+    non-commercial uses that lost their sponsor, ``lost``) and the closures counted as
+    independent, chain and non-commercial.
+    """
+    n = occ.shape[0]
+    renew = np.zeros(n, np.bool_)
+    gone_m = np.zeros(n, np.bool_)
+    counts = np.zeros(3, np.int64)
+    lost_m = np.zeros(n, np.bool_)
+    for q in range(lost.shape[0]):
+        lost_m[lost[q]] = True
+        gone_m[lost[q]] = True
+    counts[2] = lost.shape[0]
+    for j in range(n):
+        indep = com[j] and not chain[j]
+        bust = indep and (cash[j] < 0.0 or draws[j] < hazard_week)
+        chain_close = (
+            com[j] and chain[j] and (week - opened[j] >= min_age_weeks) and margin[j] < threshold
+        )
+        lease_over = occ[j] and lease_end[j] <= week and not bust and not chain_close
+        if lost_m[j]:
+            lease_over = False
+        r = False
+        if lease_over and com[j]:
+            exp_cost = renewal[j] + rates[j] + levy[j] + fixed[j]
+            den = exp_cost if (exp_cost != exp_cost or exp_cost >= 1e-9) else 1e-9
+            exp_ratio = (margin_cat[j] * rev_avg[j] - exp_cost) / den
+            r = exp_ratio >= threshold if chain[j] else exp_ratio >= 0.0
+        if lease_over and nonc[j]:
+            r = True
+        renew[j] = r
+        leave = lease_over and not r
+        if bust or (leave and com[j] and not chain[j]):
+            counts[0] += 1
+        if chain_close or (leave and com[j] and chain[j]):
+            counts[1] += 1
+        if leave and nonc[j]:
+            counts[2] += 1
+        if bust or chain_close or leave:
+            gone_m[j] = True
+    return renew, np.flatnonzero(gone_m).astype(np.int64), counts
+
+
+def _exits_ref(
+    occ: np.ndarray,
+    com: np.ndarray,
+    nonc: np.ndarray,
+    chain: np.ndarray,
+    cash: np.ndarray,
+    draws: np.ndarray,
+    hazard_week: float,
+    threshold: float,
+    week: int,
+    opened: np.ndarray,
+    min_age_weeks: float,
+    margin: np.ndarray,
+    lease_end: np.ndarray,
+    lost: np.ndarray,
+    renewal: np.ndarray,
+    rates: np.ndarray,
+    levy: np.ndarray,
+    fixed: np.ndarray,
+    margin_cat: np.ndarray,
+    rev_avg: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-numpy reference of :func:`_exits_nb`: the code :func:`step` ran before."""
+    indep = com & ~chain
+    bust = indep & ((cash < 0.0) | (draws < hazard_week))
+    age = week - opened
+    chain_close = com & chain & (age >= min_age_weeks) & (margin < threshold)
+    lease_over = occ & (lease_end <= week) & ~bust & ~chain_close
+    lease_over[lost] = False
+    renew = np.zeros(occ.size, np.bool_)
+    exp_cost = renewal + rates + levy + fixed
+    with np.errstate(all="ignore"):
+        exp_ratio = (margin_cat * rev_avg - exp_cost) / np.maximum(exp_cost, 1e-9)
+    renew |= lease_over & com & np.where(chain, exp_ratio >= threshold, exp_ratio >= 0.0)
+    renew |= lease_over & nonc
+    leave_lease = lease_over & ~renew
+    counts = np.array(
+        [
+            np.count_nonzero(bust | (leave_lease & com & ~chain)),
+            np.count_nonzero(chain_close | (leave_lease & com & chain)),
+            len(lost) + np.count_nonzero(leave_lease & nonc),
+        ],
+        np.int64,
+    )
+    gone = np.flatnonzero(bust | chain_close | leave_lease)
+    if len(lost):
+        gone = np.union1d(gone, lost).astype(np.int64)
+    else:
+        gone = gone.astype(np.int64, copy=False)
+    return renew, gone, counts
+
+
 def vacate(world: World, idx: np.ndarray, week: int, ledger: Ledger) -> None:
     """Empty the units ``idx``: the occupier leaves with its remaining cash."""
     u = world.units
@@ -361,7 +481,6 @@ def step(
     L.levy_paid += levy_sum
     L.fixed += fixed_com
     L.drawings += drawings
-    indep = com & ~u.chain
 
     # --- non-commercial uses: sponsors pay; voluntary uses need volunteer hours
     need = np.where(nonc, u.rent + rates + fixed, 0.0)
@@ -390,20 +509,30 @@ def step(
     col.commit_council, col.commit_tt = used
 
     # --- exits
-    bust = indep & ((u.cash < 0.0) | (draws < op.exit_hazard / 52.0))
     threshold = op.chain_threshold + op.chain_threshold_online * online
-    age = week - u.opened
-    chain_close = com & u.chain & (age >= op.min_age_weeks) & (u.margin < threshold)
-    lease_over = occ & (u.lease_end <= week) & ~bust & ~chain_close
-    lease_over[np.asarray(lost_sponsor, dtype=np.int64)] = False
-    renew = np.zeros(u.n, np.bool_)
+    renew, gone, n_closed = _exits_nb(
+        occ,
+        com,
+        nonc,
+        u.chain,
+        u.cash,
+        draws,
+        op.exit_hazard / 52.0,
+        threshold,
+        week,
+        u.opened,
+        op.min_age_weeks,
+        u.margin,
+        u.lease_end,
+        np.asarray(lost_sponsor, dtype=np.int64),
+        renewal,
+        rates,
+        levy,
+        fixed,
+        MARGIN[cat],
+        u.rev_avg,
+    )
     new_rent = renewal
-    exp_cost = new_rent + rates + levy + fixed
-    exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / np.maximum(exp_cost, 1e-9)
-    renew_com = lease_over & com & np.where(u.chain, exp_ratio >= threshold, exp_ratio >= 0.0)
-    renew |= renew_com
-    renew |= lease_over & nonc  # sponsored uses renew while sponsored
-    leave_lease = lease_over & ~renew
     for j in np.flatnonzero(renew):
         if com[j]:
             u.rent[j] = new_rent[j]
@@ -412,15 +541,10 @@ def step(
         length = op.lease_chain_weeks if u.chain[j] else op.lease_indep_weeks
         u.lease_end[j] = week + (op.lease_meanwhile_weeks if nonc[j] else length)
     out = {
-        "closures_independent": int(np.count_nonzero(bust | (leave_lease & com & ~u.chain))),
-        "closures_chain": int(np.count_nonzero(chain_close | (leave_lease & com & u.chain))),
-        "closures_noncommercial": int(len(lost_sponsor) + np.count_nonzero(leave_lease & nonc)),
+        "closures_independent": int(n_closed[0]),
+        "closures_chain": int(n_closed[1]),
+        "closures_noncommercial": int(n_closed[2]),
     }
-    gone = np.flatnonzero(bust | chain_close | leave_lease)
-    if lost_sponsor:
-        gone = np.union1d(gone, np.asarray(lost_sponsor, dtype=np.int64)).astype(np.int64)
-    else:  # flatnonzero is already sorted and unique: the same array union1d gives
-        gone = gone.astype(np.int64, copy=False)
     vacate(world, gone, week, L)
     L.occ_cash_change += float(u.cash.sum()) - cash_before
     out["closures"] = int(gone.size)
