@@ -1090,3 +1090,58 @@ def test_occupier_exits_kernel_equals_reference():
             )
             for g_, w_ in zip(_exits_nb(*args), _exits_ref(*args), strict=True):
                 assert g_.dtype == w_.dtype and g_.tobytes() == w_.tobytes()
+
+
+def test_entrant_look_kernel_equals_reference():
+    """entrants._look_nb: the unit an applicant picks, its rent, costs and ratio, bit for bit
+    those of the numpy code applicants ran before (_look_ref)."""
+    import dataclasses
+
+    from sim.categories import CAT, COMMERCIAL, FIXED_PER_M2, MARGIN, N_CAT, RETAIL_USE
+    from sim.params import Params
+    from sim.rules.entrants import _look_nb, _look_ref
+
+    rng = np.random.default_rng(13)
+    base = Params()
+    for trial in range(600):
+        n = int(rng.integers(1, 60))
+        pars = dataclasses.replace(
+            base,
+            council=dataclasses.replace(
+                base.council,
+                planning_flex=float(rng.random()),
+                sbr_threshold=float(rng.uniform(0, 4e4)),
+            ),
+            town_team=dataclasses.replace(base.town_team, enabled=bool(trial % 2)),
+        )
+        vacant = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False))
+        retail_class = rng.random(n) < 0.6
+        rateable = rng.random(n) * 4e4
+        floorspace = rng.random(n) * 600
+        loc = rng.uniform(0.5, 1.5, n)
+        ask = rng.random(n) * 2e3
+        if trial % 7 == 0:  # equal costs: the first of equals
+            rateable[:], floorspace[:], loc[:], ask[:] = 1e4, 100.0, 1.0, 500.0
+        c = int(rng.integers(0, N_CAT))
+        if trial % 5 == 0:
+            c = CAT["voluntary"]
+        meanwhile = bool(rng.random() < 0.5)
+        subsidy = float(rng.choice([0.0, 0.5]))
+        d = rng.random(8)
+        per_m2, optimism = float(rng.random() * 50), float(np.exp(rng.standard_normal()))
+        com_c = bool(COMMERCIAL[c])
+        cp = pars.council
+        got = _look_nb(
+            d, vacant, retail_class, rateable, floorspace, loc, ask, c, bool(RETAIL_USE[c]),
+            cp.planning_flex, pars.landlords.meanwhile_rent if meanwhile else 1.0,
+            cp.rates_multiplier, cp.sbr_threshold, cp.small_business_relief,
+            cp.community_relief, c == CAT["charity"] or not com_c, float(FIXED_PER_M2[c]),
+            pars.occupiers.fixed_scale, bool(pars.town_team.enabled and com_c),
+            pars.town_team.levy, com_c, per_m2, optimism, float(MARGIN[c]), subsidy,
+        )  # fmt: skip
+        want = _look_ref(
+            d, vacant, retail_class, rateable, floorspace, loc, ask, c, pars, meanwhile,
+            per_m2, optimism, subsidy,
+        )  # fmt: skip
+        assert got[:2] == want[:2]
+        assert np.array(got[2:]).tobytes() == np.array(want[2:]).tobytes()
