@@ -1145,3 +1145,24 @@ def test_entrant_look_kernel_equals_reference():
         )  # fmt: skip
         assert got[:2] == want[:2]
         assert np.array(got[2:]).tobytes() == np.array(want[2:]).tobytes()
+
+
+def test_signal_sums_kernel_equals_reference():
+    """entrants._signal_sums_nb: the commercial floorspace and revenue sums and their
+    bincounts by category, bit for bit those of the numpy code (_signal_sums_ref)."""
+    from sim.categories import COMMERCIAL, N_CAT
+    from sim.rules.entrants import _signal_sums_nb, _signal_sums_ref
+
+    rng = np.random.default_rng(14)
+    for n in (0, 1, 8, 9, 130, 298, 1000):
+        for _ in range(10):
+            args = (
+                rng.integers(-1, N_CAT, n).astype(np.int16),
+                COMMERCIAL,
+                rng.random(n) * 600,
+                rng.random(n) * 3e4 * (rng.random(n) < 0.9),
+                N_CAT,
+            )
+            got, want = _signal_sums_nb(*args), _signal_sums_ref(*args)
+            assert np.array(got[:2]).tobytes() == np.array(want[:2]).tobytes()
+            assert got[2].tobytes() == want[2].tobytes() and got[3].tobytes() == want[3].tobytes()

@@ -42,6 +42,7 @@ from sim.categories import (
     RETAIL_USE,
     SPONSOR,
 )
+from sim.npsum import pairwise_sum_nb
 from sim.params import Params
 from sim.state import World, fixed_costs, weekly_rates
 
@@ -354,12 +355,56 @@ def applicants(
 def update_signals(world: World, memory: float) -> None:
     """Rolling commercial revenue per m2, overall and by category (the market signal)."""
     u, col = world.units, world.col
-    com = (u.category >= 0) & COMMERCIAL[np.maximum(u.category, 0)]
-    area = float(u.floorspace[com].sum())
-    now = float(u.revenue[com].sum()) / area if area > 0 else 0.0
+    area, rev_sum, rev, a = _signal_sums_nb(u.category, COMMERCIAL, u.floorspace, u.revenue, N_CAT)
+    now = rev_sum / area if area > 0 else 0.0
     col.rev_all = (1 - memory) * col.rev_all + memory * now
-    cat = u.category[com].astype(np.int64)
-    rev = np.bincount(cat, weights=u.revenue[com], minlength=N_CAT)
-    a = np.bincount(cat, weights=u.floorspace[com], minlength=N_CAT)
     per = np.divide(rev, a, out=np.zeros(N_CAT), where=a > 0)
     col.rev_cat = np.where(a > 0, (1 - memory) * col.rev_cat + memory * per, col.rev_cat)
+
+
+@njit(cache=True)
+def _signal_sums_nb(
+    category: np.ndarray,
+    commercial: np.ndarray,
+    floorspace: np.ndarray,
+    revenue: np.ndarray,
+    n_cat: int,
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """The sums of :func:`update_signals` (:func:`_signal_sums_ref`, bit for bit): floorspace
+    and revenue of the commercial units (numpy's pairwise sums of the selected values) and
+    both by category (``np.bincount``'s sums: in unit order, from 0.0)."""
+    n = category.shape[0]
+    m = 0
+    for j in range(n):
+        c = category[j]
+        if c >= 0 and commercial[c]:
+            m += 1
+    fs = np.empty(m)
+    rv = np.empty(m)
+    rev = np.zeros(n_cat)
+    area = np.zeros(n_cat)
+    k = 0
+    for j in range(n):
+        c = category[j]
+        if c >= 0 and commercial[c]:
+            fs[k] = floorspace[j]
+            rv[k] = revenue[j]
+            rev[c] += revenue[j]
+            area[c] += floorspace[j]
+            k += 1
+    return pairwise_sum_nb(fs), pairwise_sum_nb(rv), rev, area
+
+
+def _signal_sums_ref(
+    category: np.ndarray,
+    commercial: np.ndarray,
+    floorspace: np.ndarray,
+    revenue: np.ndarray,
+    n_cat: int,
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Plain-numpy reference of :func:`_signal_sums_nb`: the code update_signals ran before."""
+    com = (category >= 0) & commercial[np.maximum(category, 0)]
+    cat = category[com].astype(np.int64)
+    rev = np.bincount(cat, weights=revenue[com], minlength=n_cat)
+    a = np.bincount(cat, weights=floorspace[com], minlength=n_cat)
+    return float(floorspace[com].sum()), float(revenue[com].sum()), rev, a
