@@ -1166,3 +1166,23 @@ def test_signal_sums_kernel_equals_reference():
             got, want = _signal_sums_nb(*args), _signal_sums_ref(*args)
             assert np.array(got[:2]).tobytes() == np.array(want[:2]).tobytes()
             assert got[2].tobytes() == want[2].tobytes() and got[3].tobytes() == want[3].tobytes()
+
+
+def test_renewal_rents_kernel_equals_reference():
+    """landlords._renewal_rents_nb: the renewal rents of the numpy code, bit for bit."""
+    from sim.rules.landlords import _renewal_rents_nb, _renewal_rents_ref
+
+    rng = np.random.default_rng(15)
+    for n in (0, 1, 298, 700):
+        for _ in range(10):
+            args = (
+                rng.integers(0, 4, n).astype(np.int8),
+                rng.random(n) * 2e3 * (rng.random(n) < 0.9),
+                rng.random(n) * 600,
+                rng.uniform(0.5, 1.5, n),
+                float(rng.uniform(5, 30)),
+                float(rng.uniform(0.5, 1.5)),
+                float(rng.random()),
+                float(rng.random()),
+            )
+            assert _renewal_rents_nb(*args).tobytes() == _renewal_rents_ref(*args).tobytes()
