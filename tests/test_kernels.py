@@ -1186,3 +1186,23 @@ def test_renewal_rents_kernel_equals_reference():
                 float(rng.random()),
             )
             assert _renewal_rents_nb(*args).tobytes() == _renewal_rents_ref(*args).tobytes()
+
+
+def test_empty_rates_kernel_equals_reference():
+    """landlords._empty_rates_nb: the empty-property rates of the numpy code, bit for bit."""
+    from sim.rules.landlords import _empty_rates_nb, _empty_rates_ref
+
+    rng = np.random.default_rng(16)
+    for n in (0, 1, 298, 700):
+        for _ in range(10):
+            args = (
+                rng.integers(-1, 10, n).astype(np.int16),
+                rng.integers(-80, 300, n).astype(np.int32),
+                rng.integers(0, 4, n).astype(np.int8),
+                rng.random(n) * 4e4,
+                int(rng.integers(0, 300)),
+                int(rng.integers(0, 30)),
+                float(rng.uniform(0, 1.5)),
+                float(rng.uniform(0, 3)),
+            )
+            assert _empty_rates_nb(*args).tobytes() == _empty_rates_ref(*args).tobytes()

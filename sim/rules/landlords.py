@@ -141,10 +141,54 @@ def _renewal_rents_ref(
 def empty_rates(world: World, pars: Params, week: int) -> np.ndarray:
     """Empty-property rates paid by each unit's owner this week (GBP)."""
     u, cp = world.units, pars.council
-    vac = u.category < 0
-    liable = vac & (week - u.vacant_since >= cp.empty_grace_weeks)
-    liable &= (u.owner_type == INST) | (u.owner_type == LOCAL)
-    return np.where(liable, u.rateable / 52.0 * cp.rates_multiplier * cp.empty_rates, 0.0)
+    return _empty_rates_nb(
+        u.category,
+        u.vacant_since,
+        u.owner_type,
+        u.rateable,
+        week,
+        cp.empty_grace_weeks,
+        cp.rates_multiplier,
+        cp.empty_rates,
+    )
+
+
+@njit(cache=True)
+def _empty_rates_nb(
+    category: np.ndarray,
+    vacant_since: np.ndarray,
+    owner_type: np.ndarray,
+    rateable: np.ndarray,
+    week: int,
+    grace_weeks: float,
+    rates_multiplier: float,
+    empty_rates: float,
+) -> np.ndarray:
+    """:func:`empty_rates` element for element (:func:`_empty_rates_ref`)."""
+    n = category.shape[0]
+    out = np.zeros(n)
+    for j in range(n):
+        o = owner_type[j]
+        if category[j] < 0 and week - vacant_since[j] >= grace_weeks and (o == INST or o == LOCAL):
+            out[j] = rateable[j] / 52.0 * rates_multiplier * empty_rates
+    return out
+
+
+def _empty_rates_ref(
+    category: np.ndarray,
+    vacant_since: np.ndarray,
+    owner_type: np.ndarray,
+    rateable: np.ndarray,
+    week: int,
+    grace_weeks: float,
+    rates_multiplier: float,
+    empty_rates: float,
+) -> np.ndarray:
+    """Plain-numpy reference of :func:`_empty_rates_nb` (the code empty_rates ran)."""
+    vac = category < 0
+    liable = vac & (week - vacant_since >= grace_weeks)
+    liable &= (owner_type == INST) | (owner_type == LOCAL)
+    return np.where(liable, rateable / 52.0 * rates_multiplier * empty_rates, 0.0)
 
 
 def collect_rent(world: World) -> None:
