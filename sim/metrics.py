@@ -1006,3 +1006,115 @@ def access_share(
     if rw.size and rw.min() < 0:
         raise ValueError("res_weight must be non-negative")
     return float(_access_share_nb(rx, ry, rw, ux, uy, hu, float(walk_m)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit counts of the weekly outcomes in one pass (whole numbers: exact in any order)
+# ---------------------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True)
+def _unit_counts_nb(
+    category: np.ndarray,
+    chain: np.ndarray,
+    meanwhile: np.ndarray,
+    vacant_since: np.ndarray,
+    week: int,
+    commercial: np.ndarray,
+    shop_type: np.ndarray,
+    main_order: np.ndarray,
+    n_cat: int,
+    n_first: int,
+    threshold_weeks: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The unit counts of ``TownModel._measure`` in one pass (whole numbers, so exact).
+
+    Returns ``(counts, out)``: units per category code (codes >= n_cat not counted; ``out[0]``
+    is then -1) and ``out`` = (ok, occupied, meanwhile, non-commercial, shops, chain shops,
+    long-term vacant, sum of vacancy spells, first shops along the main street, chains among
+    them, categories present among them, vacant units).
+    """
+    counts = np.zeros(n_cat, np.int64)
+    out = np.zeros(12, np.int64)
+    out[0] = 1
+    for j in range(category.shape[0]):
+        c = category[j]
+        if c < 0:
+            if c == -1:
+                out[11] += 1
+                s = week - vacant_since[j]
+                if s < 0:
+                    s = 0
+                out[7] += s
+                if s >= threshold_weeks:
+                    out[6] += 1
+            continue
+        if c >= n_cat:
+            out[0] = -1
+            continue
+        counts[c] += 1
+        out[1] += 1
+        if meanwhile[j]:
+            out[2] += 1
+        if not commercial[c]:
+            out[3] += 1
+        if shop_type[c]:
+            out[4] += 1
+            if chain[j]:
+                out[5] += 1
+    seen = np.zeros(n_cat, np.bool_)
+    for q in range(main_order.shape[0]):
+        if out[8] >= n_first:
+            break
+        j = main_order[q]
+        c = category[j]
+        if c < 0 or c >= n_cat or not shop_type[c]:
+            continue
+        out[8] += 1
+        if chain[j]:
+            out[9] += 1
+        if not seen[c]:
+            seen[c] = True
+            out[10] += 1
+    return counts, out
+
+
+def _unit_counts_ref(
+    category: np.ndarray,
+    chain: np.ndarray,
+    meanwhile: np.ndarray,
+    vacant_since: np.ndarray,
+    week: int,
+    commercial: np.ndarray,
+    shop_type: np.ndarray,
+    main_order: np.ndarray,
+    n_cat: int,
+    n_first: int,
+    threshold_weeks: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy reference of :func:`_unit_counts_nb` (the expressions ``TownModel._measure``
+    used before the kernel)."""
+    occ = category >= 0
+    cat = np.maximum(category, 0)
+    ok = not (occ.any() and int(category[occ].max()) >= n_cat)
+    if not ok:
+        return np.zeros(n_cat, np.int64), np.array([-1] + [0] * 11, np.int64)
+    counts = category_counts(category, n_cat)
+    spell, _ = _spells(category, vacant_since, week)
+    shop = occ & shop_type[cat]
+    first = main_order[shop[main_order]][:n_first]
+    out = [
+        1,
+        np.count_nonzero(occ),
+        np.count_nonzero(occ & meanwhile),
+        np.count_nonzero(occ & ~commercial[cat]),
+        np.count_nonzero(shop),
+        np.count_nonzero(shop & chain),
+        np.count_nonzero(spell >= threshold_weeks),
+        int(spell.sum()),
+        first.size,
+        np.count_nonzero(chain[first]),
+        np.count_nonzero(np.bincount(category[first], minlength=n_cat)),
+        spell.size,
+    ]
+    return counts, np.array(out, np.int64)

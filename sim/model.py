@@ -599,37 +599,48 @@ class TownModel(mesa.Model):
         o["policy"] = float(week > self.burn_in)
         n = u.n
         occ = u.category >= 0
-        o["vacancy_rate"] = metrics.vacancy_rate(u.category)
-        o["long_term_vacancy_rate"], o["mean_vacancy_spell"] = metrics.vacancy_spells(
-            u.category, u.vacant_since, week
+        counts, uc = metrics._unit_counts_nb(
+            u.category,
+            u.chain,
+            u.meanwhile,
+            u.vacant_since,
+            week,
+            COMMERCIAL,
+            SHOP_TYPE,
+            self._main_order,
+            N_CAT,
+            50,
+            52,
         )
+        if uc[0] < 0:  # a code >= N_CAT: category_counts raises the error
+            metrics.category_counts(u.category)
+        # the integer counts of metrics.vacancy_rate and metrics.vacancy_spells, one pass
+        n_vac = int(uc[11])
+        o["vacancy_rate"] = float(n_vac) / n if n else 0.0
+        o["long_term_vacancy_rate"] = float(int(uc[6])) / n if n else 0.0
+        o["mean_vacancy_spell"] = float(int(uc[7])) / n_vac if n_vac else 0.0
         o["vacancy_morans_i"] = metrics.morans_i_csr((~occ).astype(np.float64), self._neigh_csr())
-        n_occ = int(np.count_nonzero(occ))
+        n_occ = int(uc[1])
         o["occupied"] = float(n_occ)
         o["vacant"] = float(n - n_occ)
-        o["meanwhile_units"] = float(np.count_nonzero(occ & u.meanwhile))
-        cat = np.maximum(u.category, 0)
-        o["noncommercial_units"] = float(np.count_nonzero(occ & ~COMMERCIAL[cat]))
-        counts = metrics.category_counts(u.category)
+        o["meanwhile_units"] = float(int(uc[2]))
+        o["noncommercial_units"] = float(int(uc[3]))
         div = metrics.diversity(counts)
         o["richness"] = float(div["richness"])
         o["shannon"] = div["shannon"]
         o["simpson"] = div["simpson"]
         o["evenness"] = div["evenness"]
-        shop = occ & SHOP_TYPE[cat]
-        n_chain = int(np.count_nonzero(shop & u.chain))
-        n_ind = int(np.count_nonzero(shop)) - n_chain
+        n_chain = int(uc[5])
+        n_ind = int(uc[4]) - n_chain
         o["independent_share"] = n_ind / (n_ind + n_chain) if n_ind + n_chain else 0.0
         o["independents"], o["chains"] = float(n_ind), float(n_chain)
         # shop types present: the shop-type categories with an occupied unit
         types = int(np.count_nonzero(counts[SHOP_TYPE])) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index"] = metrics.clone_town_index(types, n_ind, n_chain)
-        first = self._main_order
-        first = first[shop[first]][:50]  # the first 50 shops along the main street (NEF survey)
-        fc = int(np.count_nonzero(u.chain[first]))
-        ft_present = np.count_nonzero(np.bincount(u.category[first], minlength=N_CAT))
-        ft = int(ft_present) * NEF_TYPES / N_SHOP_TYPES
-        o["clone_town_index_survey"] = metrics.clone_town_index(ft, first.size - fc, fc)
+        # the first 50 shops along the main street (NEF survey)
+        n_first, fc = int(uc[8]), int(uc[9])
+        ft = int(uc[10]) * NEF_TYPES / N_SHOP_TYPES
+        o["clone_town_index_survey"] = metrics.clone_town_index(ft, n_first - fc, fc)
         o["template_distance"] = div["template_distance"]
         sample = self._metric_sample(week)
         ts = metrics.tie_summary(res.tie_id, res.tie_w, res.zone, sample)

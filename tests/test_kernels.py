@@ -957,3 +957,252 @@ def test_vacant_neighbour_share_nb_equals_ref(warm_model, make_model):
                 )
         finally:
             cat[:] = saved
+
+
+# ----------------------------------------------------------------------------- numpy's sum
+def test_pairwise_sum_is_numpys_sum_bit_for_bit():
+    """npsum.pairwise_sum_nb gives np.sum's float64 bits (pairwise order, identity 0.0)."""
+    from sim.npsum import pairwise_sum_nb, pairwise_sum_ref
+
+    rng = np.random.default_rng(5)
+    lengths = [*range(0, 400), 511, 512, 513, 1000, 1024, 1031, 4096, 4099, 10_007]
+    for n in lengths:
+        for _ in range(4):
+            a = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 9, n)
+            got = np.float64(pairwise_sum_nb(a))
+            assert got.tobytes() == np.float64(pairwise_sum_ref(a)).tobytes(), n
+            assert got.tobytes() == np.sum(a).tobytes(), n
+    for a in (
+        np.array([-0.0]),
+        np.full(3, -0.0),
+        np.full(9, -0.0),
+        np.full(200, -0.0),
+        np.array([np.inf, 1.0, -2.0]),
+        np.array([np.inf] * 9 + [-np.inf]),
+        np.array([1.0, np.nan] * 20),
+        np.zeros(0),
+    ):
+        assert np.float64(pairwise_sum_nb(a)).tobytes() == np.sum(a).tobytes() or (
+            np.isnan(pairwise_sum_nb(a)) and np.isnan(np.sum(a))
+        )
+
+
+def test_occupier_accounts_kernel_equals_reference():
+    """occupiers._accounts_nb: the same sums, cash, rent paid, margins and costs, bit for bit."""
+    from sim.rules.occupiers import _accounts_nb, _accounts_ref
+
+    rng = np.random.default_rng(9)
+    for n in (0, 1, 7, 8, 9, 100, 129, 298, 700):
+        for _ in range(10):
+            com = rng.random(n) < 0.8
+            chain = rng.random(n) < 0.3
+            zero = rng.random(n) < 0.2
+            args = [
+                com,
+                chain,
+                rng.random(n) * 3e4,
+                rng.uniform(0.2, 0.6, n),
+                rng.random(n) * 2e3,
+                np.where(rng.random(n) < 0.1, rng.random(n) * 500, 0.0),
+                rng.random(n) * 300,
+                np.where(rng.random(n) < 0.5, rng.random(n) * 10, 0.0),
+                rng.random(n) * 400,
+                rng.standard_normal(n) * 2e4,
+                rng.standard_normal(n),
+                np.where(zero, 0.0, rng.random(n) * 3e4),
+                np.zeros(n),
+                float(rng.uniform(0.01, 0.5)),
+                float(rng.uniform(2, 20)),
+            ]
+            a_nb = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
+            a_ref = [x.copy() if isinstance(x, np.ndarray) else x for x in args]
+            got, want = _accounts_nb(*a_nb), _accounts_ref(*a_ref)
+            assert np.array(got[0]).tobytes() == np.array(want[0]).tobytes()
+            for g_, w_ in zip(got[1:], want[1:], strict=True):
+                assert g_.tobytes() == w_.tobytes()
+            for g_, w_ in zip(a_nb, a_ref, strict=True):  # cash and rent_paid in place
+                if isinstance(g_, np.ndarray):
+                    assert g_.tobytes() == w_.tobytes()
+
+
+def test_occupier_unit_costs_kernel_equals_reference():
+    """occupiers._unit_costs_nb: masks, rates, levy, fixed costs and subsidy wanted, bit for
+    bit those of weekly_rates, fixed_costs and the numpy expressions of the old step."""
+    from sim.categories import COMMERCIAL, FIXED_PER_M2, N_CAT
+    from sim.rules.occupiers import _unit_costs_nb, _unit_costs_ref
+
+    rng = np.random.default_rng(10)
+    for n in (0, 1, 9, 298, 500):
+        for _ in range(12):
+            args = (
+                rng.integers(-1, N_CAT, n).astype(np.int16),
+                rng.random(n) * 4e4,
+                rng.random(n) * 600,
+                rng.random(n) * 2e3,
+                np.where(rng.random(n) < 0.2, rng.random(n), 0.0),
+                COMMERCIAL,
+                FIXED_PER_M2,
+                float(rng.uniform(0, 1.5)),
+                float(rng.uniform(0, 4e4)),
+                float(rng.uniform(0, 1)),
+                float(rng.uniform(0, 1)),
+                bool(rng.random() < 0.5),
+                float(rng.uniform(0, 0.05)),
+                float(rng.uniform(0.5, 2)),
+            )
+            for g_, w_ in zip(_unit_costs_nb(*args), _unit_costs_ref(*args), strict=True):
+                assert g_.dtype == w_.dtype and g_.tobytes() == w_.tobytes()
+
+
+def test_occupier_exits_kernel_equals_reference():
+    """occupiers._exits_nb: renewals, closed units and closure counts of the old step."""
+    from sim.rules.occupiers import _exits_nb, _exits_ref
+
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 9, 298, 500):
+        for _ in range(25):
+            occ = rng.random(n) < 0.9
+            com = occ & (rng.random(n) < 0.9)
+            nonc = occ & ~com
+            cand = np.flatnonzero(nonc)
+            lost = np.sort(cand[rng.random(cand.size) < 0.3]).astype(np.int64)
+            args = (
+                occ,
+                com,
+                nonc,
+                rng.random(n) < 0.3,
+                rng.standard_normal(n) * 1e3 + 200,
+                rng.random(n),
+                float(rng.uniform(0, 0.2)),
+                float(rng.uniform(-0.3, 0.1)),
+                int(rng.integers(0, 300)),
+                rng.integers(-100, 300, n).astype(np.int32),
+                int(rng.integers(0, 100)),
+                rng.standard_normal(n) * 0.3,
+                rng.integers(0, 320, n).astype(np.int32),
+                lost,
+                rng.random(n) * 2e3,
+                rng.random(n) * 300,
+                rng.random(n) * 10,
+                rng.random(n) * 300,
+                rng.uniform(0.2, 0.6, n),
+                rng.random(n) * 8e3,
+            )
+            for g_, w_ in zip(_exits_nb(*args), _exits_ref(*args), strict=True):
+                assert g_.dtype == w_.dtype and g_.tobytes() == w_.tobytes()
+
+
+def test_entrant_look_kernel_equals_reference():
+    """entrants._look_nb: the unit an applicant picks, its rent, costs and ratio, bit for bit
+    those of the numpy code applicants ran before (_look_ref)."""
+    import dataclasses
+
+    from sim.categories import CAT, COMMERCIAL, FIXED_PER_M2, MARGIN, N_CAT, RETAIL_USE
+    from sim.params import Params
+    from sim.rules.entrants import _look_nb, _look_ref
+
+    rng = np.random.default_rng(13)
+    base = Params()
+    for trial in range(600):
+        n = int(rng.integers(1, 60))
+        pars = dataclasses.replace(
+            base,
+            council=dataclasses.replace(
+                base.council,
+                planning_flex=float(rng.random()),
+                sbr_threshold=float(rng.uniform(0, 4e4)),
+            ),
+            town_team=dataclasses.replace(base.town_team, enabled=bool(trial % 2)),
+        )
+        vacant = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False))
+        retail_class = rng.random(n) < 0.6
+        rateable = rng.random(n) * 4e4
+        floorspace = rng.random(n) * 600
+        loc = rng.uniform(0.5, 1.5, n)
+        ask = rng.random(n) * 2e3
+        if trial % 7 == 0:  # equal costs: the first of equals
+            rateable[:], floorspace[:], loc[:], ask[:] = 1e4, 100.0, 1.0, 500.0
+        c = int(rng.integers(0, N_CAT))
+        if trial % 5 == 0:
+            c = CAT["voluntary"]
+        meanwhile = bool(rng.random() < 0.5)
+        subsidy = float(rng.choice([0.0, 0.5]))
+        d = rng.random(8)
+        per_m2, optimism = float(rng.random() * 50), float(np.exp(rng.standard_normal()))
+        com_c = bool(COMMERCIAL[c])
+        cp = pars.council
+        got = _look_nb(
+            d, vacant, retail_class, rateable, floorspace, loc, ask, c, bool(RETAIL_USE[c]),
+            cp.planning_flex, pars.landlords.meanwhile_rent if meanwhile else 1.0,
+            cp.rates_multiplier, cp.sbr_threshold, cp.small_business_relief,
+            cp.community_relief, c == CAT["charity"] or not com_c, float(FIXED_PER_M2[c]),
+            pars.occupiers.fixed_scale, bool(pars.town_team.enabled and com_c),
+            pars.town_team.levy, com_c, per_m2, optimism, float(MARGIN[c]), subsidy,
+        )  # fmt: skip
+        want = _look_ref(
+            d, vacant, retail_class, rateable, floorspace, loc, ask, c, pars, meanwhile,
+            per_m2, optimism, subsidy,
+        )  # fmt: skip
+        assert got[:2] == want[:2]
+        assert np.array(got[2:]).tobytes() == np.array(want[2:]).tobytes()
+
+
+def test_signal_sums_kernel_equals_reference():
+    """entrants._signal_sums_nb: the commercial floorspace and revenue sums and their
+    bincounts by category, bit for bit those of the numpy code (_signal_sums_ref)."""
+    from sim.categories import COMMERCIAL, N_CAT
+    from sim.rules.entrants import _signal_sums_nb, _signal_sums_ref
+
+    rng = np.random.default_rng(14)
+    for n in (0, 1, 8, 9, 130, 298, 1000):
+        for _ in range(10):
+            args = (
+                rng.integers(-1, N_CAT, n).astype(np.int16),
+                COMMERCIAL,
+                rng.random(n) * 600,
+                rng.random(n) * 3e4 * (rng.random(n) < 0.9),
+                N_CAT,
+            )
+            got, want = _signal_sums_nb(*args), _signal_sums_ref(*args)
+            assert np.array(got[:2]).tobytes() == np.array(want[:2]).tobytes()
+            assert got[2].tobytes() == want[2].tobytes() and got[3].tobytes() == want[3].tobytes()
+
+
+def test_renewal_rents_kernel_equals_reference():
+    """landlords._renewal_rents_nb: the renewal rents of the numpy code, bit for bit."""
+    from sim.rules.landlords import _renewal_rents_nb, _renewal_rents_ref
+
+    rng = np.random.default_rng(15)
+    for n in (0, 1, 298, 700):
+        for _ in range(10):
+            args = (
+                rng.integers(0, 4, n).astype(np.int8),
+                rng.random(n) * 2e3 * (rng.random(n) < 0.9),
+                rng.random(n) * 600,
+                rng.uniform(0.5, 1.5, n),
+                float(rng.uniform(5, 30)),
+                float(rng.uniform(0.5, 1.5)),
+                float(rng.random()),
+                float(rng.random()),
+            )
+            assert _renewal_rents_nb(*args).tobytes() == _renewal_rents_ref(*args).tobytes()
+
+
+def test_empty_rates_kernel_equals_reference():
+    """landlords._empty_rates_nb: the empty-property rates of the numpy code, bit for bit."""
+    from sim.rules.landlords import _empty_rates_nb, _empty_rates_ref
+
+    rng = np.random.default_rng(16)
+    for n in (0, 1, 298, 700):
+        for _ in range(10):
+            args = (
+                rng.integers(-1, 10, n).astype(np.int16),
+                rng.integers(-80, 300, n).astype(np.int32),
+                rng.integers(0, 4, n).astype(np.int8),
+                rng.random(n) * 4e4,
+                int(rng.integers(0, 300)),
+                int(rng.integers(0, 30)),
+                float(rng.uniform(0, 1.5)),
+                float(rng.uniform(0, 3)),
+            )
+            assert _empty_rates_nb(*args).tobytes() == _empty_rates_ref(*args).tobytes()

@@ -572,3 +572,28 @@ def test_vacancy_spells_equals_the_two_measures():
                     m.long_term_vacancy_rate(cat, since, week),
                     m.mean_vacancy_spell(cat, since, week),
                 )
+
+
+def test_unit_counts_kernel_equals_reference():
+    """m._unit_counts_nb gives the counts of the numpy expressions it replaced."""
+    from sim.categories import COMMERCIAL, SHOP_TYPE
+
+    rng = np.random.default_rng(12)
+    for n in (0, 1, 5, 40, 300, 1000):
+        for _ in range(20):
+            cat = rng.integers(-1, N_CAT, n).astype(np.int16)
+            chain = rng.random(n) < 0.3
+            meanwhile = rng.random(n) < 0.1
+            since = rng.integers(-100, 200, n).astype(np.int32)
+            order = rng.permutation(n)[: rng.integers(0, n + 1)].astype(np.int64)
+            week = int(rng.integers(0, 150))
+            args = (cat, chain, meanwhile, since, week, COMMERCIAL, SHOP_TYPE, order, N_CAT)
+            args = (*args, int(rng.integers(1, 60)), 52)
+            c_nb, o_nb = m._unit_counts_nb(*args)
+            c_ref, o_ref = m._unit_counts_ref(*args)
+            np.testing.assert_array_equal(c_nb, c_ref)
+            np.testing.assert_array_equal(o_nb, o_ref)
+    bad = np.array([0, N_CAT, -1], np.int64)
+    args = (bad, np.zeros(3, bool), np.zeros(3, bool), np.zeros(3, np.int32), 0, COMMERCIAL)
+    args = (*args, SHOP_TYPE, np.arange(3), N_CAT, 50, 52)
+    assert m._unit_counts_nb(*args)[1][0] == -1 == m._unit_counts_ref(*args)[1][0]

@@ -29,9 +29,20 @@ profit/costs beats its hurdle. A non-retail use of a retail unit needs planning 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.special import ndtri
 
-from sim.categories import CAT, CHAINABLE, COMMERCIAL, MARGIN, N_CAT, RETAIL_USE, SPONSOR
+from sim.categories import (
+    CAT,
+    CHAINABLE,
+    COMMERCIAL,
+    FIXED_PER_M2,
+    MARGIN,
+    N_CAT,
+    RETAIL_USE,
+    SPONSOR,
+)
+from sim.npsum import pairwise_sum_nb
 from sim.params import Params
 from sim.state import World, fixed_costs, weekly_rates
 
@@ -52,6 +63,8 @@ ENTRY_MIX /= ENTRY_MIX.sum()
 _ENTRY_CUM = np.cumsum(ENTRY_MIX)  # for drawing a category
 STARTUP_COST = 2500.0  # GBP of weekly support pool per supported start-up applicant (assumption)
 N_LOOK = 3  # vacant units an applicant considers
+_CHARITY = CAT["charity"]
+_VOLUNTARY = CAT["voluntary"]
 SIGNAL_FLOOR = 0.25  # lowest market signal: applicants still arrive at a quarter of the rate
 
 _KEYS = (
@@ -66,6 +79,138 @@ _KEYS = (
     "cash",
     "quality",
 )
+
+
+@njit(cache=True)
+def _np_maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN if either is NaN)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def _look_nb(
+    d: np.ndarray,
+    vacant: np.ndarray,
+    retail_class: np.ndarray,
+    rateable: np.ndarray,
+    floorspace: np.ndarray,
+    loc: np.ndarray,
+    ask: np.ndarray,
+    c: int,
+    retail_use_c: bool,
+    planning_flex: float,
+    rent_mult: float,
+    rates_multiplier: float,
+    sbr_threshold: float,
+    small_business_relief: float,
+    community_relief: float,
+    community: bool,
+    fixed_per_m2_c: float,
+    fixed_scale: float,
+    levy_on: bool,
+    levy_rate: float,
+    commercial: bool,
+    per_m2: float,
+    optimism: float,
+    margin_c: float,
+    subsidy: float,
+) -> tuple[int, int, float, float, float]:
+    """One applicant's look at up to ``N_LOOK`` vacant units (:func:`_look_ref`, the code
+    :func:`applicants` ran before, element for element).
+
+    ``d``: the applicant's 8 draws. Returns (units permitted, the unit chosen, its rent, its
+    expected costs, its expected profit/costs ratio; 0.0 for a non-commercial use): the unit
+    with the best ratio (commercial) or the lowest costs (non-commercial), the first of equals
+    in unit order; (0, -1, 0.0, 0.0, 0.0) if no unit is permitted.
+    """
+    nv = vacant.shape[0]
+    look = np.empty(N_LOOK, np.int64)
+    for t in range(N_LOOK):
+        v = np.int64(d[2 + t] * nv)
+        look[t] = vacant[min(v, nv - 1)]
+    look.sort()
+    flex = d[5] < planning_flex
+    best = -1
+    best_v = 0.0
+    best_rent = 0.0
+    best_cost = 0.0
+    n_ok = 0
+    for t in range(N_LOOK):
+        j = look[t]
+        if t > 0 and j == look[t - 1]:
+            continue
+        if not ((not (retail_class[j] and not retail_use_c)) or flex):
+            continue
+        n_ok += 1
+        rent = ask[j] * rent_mult
+        full = rateable[j] / 52.0 * rates_multiplier
+        relief = small_business_relief if rateable[j] < sbr_threshold else 0.0
+        if community:
+            relief = _np_maximum(relief, community_relief)
+        fixed = 0.0 if c == _VOLUNTARY else fixed_per_m2_c * floorspace[j] * fixed_scale
+        other = full * (1.0 - relief) + fixed
+        if levy_on:
+            other = other + rateable[j] / 52.0 * levy_rate
+        if commercial:
+            exp_rev = per_m2 * floorspace[j] * loc[j] * optimism
+            cost = rent * (1.0 - subsidy) + other
+            v = (margin_c * exp_rev - cost) / _np_maximum(cost, 1e-9)
+            # np.argmax: the first maximum (the first NaN, if any)
+            take = best < 0 or (best_v == best_v and (v > best_v or v != v))
+        else:
+            cost = rent + other
+            v = cost
+            take = best < 0 or (best_v == best_v and (v < best_v or v != v))
+        if take:
+            best, best_v, best_rent, best_cost = j, v, rent, cost
+    if best < 0:
+        return 0, -1, 0.0, 0.0, 0.0
+    return n_ok, best, best_rent, best_cost, best_v if commercial else 0.0
+
+
+def _look_ref(
+    d: np.ndarray,
+    vacant: np.ndarray,
+    retail_class: np.ndarray,
+    rateable: np.ndarray,
+    floorspace: np.ndarray,
+    loc: np.ndarray,
+    ask: np.ndarray,
+    c: int,
+    pars: Params,
+    meanwhile: bool,
+    per_m2: float,
+    optimism: float,
+    subsidy: float,
+) -> tuple[int, int, float, float, float]:
+    """Plain-numpy reference of :func:`_look_nb`: the code :func:`applicants` ran before."""
+    lp = pars.landlords
+    look = vacant[np.minimum((d[2 : 2 + N_LOOK] * vacant.size).astype(np.int64), vacant.size - 1)]
+    look = np.array(sorted(set(look.tolist())), dtype=look.dtype)  # np.unique
+    permitted = ~(retail_class[look] & ~RETAIL_USE[c]) | (d[5] < pars.council.planning_flex)
+    look = look[permitted]
+    if look.size == 0:
+        return 0, -1, 0.0, 0.0, 0.0
+    cats = np.full(look.size, c)
+    rent = ask[look] * (lp.meanwhile_rent if meanwhile else 1.0)
+    other = weekly_rates(rateable[look], cats, pars.council) + fixed_costs(
+        cats, floorspace[look], pars.occupiers.fixed_scale
+    )
+    if pars.town_team.enabled and COMMERCIAL[c]:
+        other = other + rateable[look] / 52.0 * pars.town_team.levy
+    if COMMERCIAL[c]:
+        exp_rev = per_m2 * floorspace[look] * loc[look] * optimism
+        cost = rent * (1.0 - subsidy) + other
+        ratio = (MARGIN[c] * exp_rev - cost) / np.maximum(cost, 1e-9)
+        k = int(np.argmax(ratio))
+        return int(look.size), int(look[k]), float(rent[k]), float(cost[k]), float(ratio[k])
+    cost = rent + other
+    k = int(np.argmin(cost))
+    return int(look.size), int(look[k]), float(rent[k]), float(cost[k]), 0.0
 
 
 def _empty_apps() -> dict[str, list]:
@@ -136,51 +281,59 @@ def applicants(
                     continue
                 c = lack[min(int(d[1] * len(lack)), len(lack) - 1)]
                 subsidy = pars.council.startup_subsidy
-            # look at up to N_LOOK vacant units
-            look = vacant[
-                np.minimum((d[2 : 2 + N_LOOK] * vacant.size).astype(np.int64), vacant.size - 1)
-            ]
-            look = np.array(sorted(set(look.tolist())), dtype=look.dtype)  # np.unique
-            permitted = ~(u.retail_class[look] & ~RETAIL_USE[c]) | (
-                d[5] < pars.council.planning_flex
-            )  # noqa: E501
-            look = look[permitted]
-            if look.size == 0:
-                continue
-            cats = np.full(look.size, c)
-            rent = ask[look] * (lp.meanwhile_rent if meanwhile else 1.0)
-            other = weekly_rates(u.rateable[look], cats, pars.council) + fixed_costs(
-                cats, u.floorspace[look], pars.occupiers.fixed_scale
-            )
-            if pars.town_team.enabled and COMMERCIAL[c]:
-                other = other + u.rateable[look] / 52.0 * pars.town_team.levy
-            if COMMERCIAL[c]:
+            # look at up to N_LOOK vacant units; apply to the best of the permitted ones
+            com_c = bool(COMMERCIAL[c])
+            per_m2 = optimism = 0.0
+            if com_c:
                 per_m2 = col.rev_cat[c] if col.rev_cat[c] > 0 else col.rev_all
                 if per_m2 <= 0:  # nothing trades: expect the centre's reference trading
                     per_m2 = col.spend_ref
                 optimism = np.exp(ep.optimism_sd * (d[6] * 2.0 - 1.0) * 1.7320508)  # sd-matched
-                exp_rev = per_m2 * u.floorspace[look] * u.loc[look] * optimism
-                cost = rent * (1.0 - subsidy) + other
-                ratio = (MARGIN[c] * exp_rev - cost) / np.maximum(cost, 1e-9)
-                k = int(np.argmax(ratio))
+            n_look, j, rent_k, cost_k, ratio_k = _look_nb(
+                d,
+                vacant,
+                u.retail_class,
+                u.rateable,
+                u.floorspace,
+                u.loc,
+                ask,
+                c,
+                bool(RETAIL_USE[c]),
+                pars.council.planning_flex,
+                lp.meanwhile_rent if meanwhile else 1.0,
+                pars.council.rates_multiplier,
+                pars.council.sbr_threshold,
+                pars.council.small_business_relief,
+                pars.council.community_relief,
+                c == _CHARITY or not com_c,
+                float(FIXED_PER_M2[c]),
+                pars.occupiers.fixed_scale,
+                bool(pars.town_team.enabled and com_c),
+                pars.town_team.levy,
+                com_c,
+                float(per_m2),
+                float(optimism),
+                float(MARGIN[c]),
+                subsidy,
+            )
+            if n_look == 0:
+                continue
+            if com_c:
                 hurdle = ep.chain_hurdle if chain else ep.hurdle
-                if ratio[k] < hurdle:
+                if ratio_k < hurdle:
                     continue
             else:
-                cost = rent + other
-                k = int(np.argmin(cost))
                 p = 0 if sponsor == SPONSOR["council"] else 1
-                if room[p] < cost[k]:
+                if room[p] < cost_k:
                     continue
-                room[p] -= cost[k]
-            j = int(look[k])
+                room[p] -= cost_k
             cash = 0.0
-            if COMMERCIAL[c] and not chain:
-                cash = pars.occupiers.reserve_weeks * float(cost[k]) * (0.5 + d[7])
+            if com_c and not chain:
+                cash = pars.occupiers.reserve_weeks * cost_k * (0.5 + d[7])
             quality = pars.occupiers.quality_sd * float(ndtri(min(max(d[4], 1e-12), 1 - 1e-12)))
             for key, val in zip(
                 _KEYS,
-                (j, c, chain, meanwhile, brokered, sponsor, subsidy, float(rent[k]), cash, quality),
+                (j, c, chain, meanwhile, brokered, sponsor, subsidy, rent_k, cash, quality),
                 strict=True,
             ):
                 apps[key].append(val)
@@ -202,12 +355,56 @@ def applicants(
 def update_signals(world: World, memory: float) -> None:
     """Rolling commercial revenue per m2, overall and by category (the market signal)."""
     u, col = world.units, world.col
-    com = (u.category >= 0) & COMMERCIAL[np.maximum(u.category, 0)]
-    area = float(u.floorspace[com].sum())
-    now = float(u.revenue[com].sum()) / area if area > 0 else 0.0
+    area, rev_sum, rev, a = _signal_sums_nb(u.category, COMMERCIAL, u.floorspace, u.revenue, N_CAT)
+    now = rev_sum / area if area > 0 else 0.0
     col.rev_all = (1 - memory) * col.rev_all + memory * now
-    cat = u.category[com].astype(np.int64)
-    rev = np.bincount(cat, weights=u.revenue[com], minlength=N_CAT)
-    a = np.bincount(cat, weights=u.floorspace[com], minlength=N_CAT)
     per = np.divide(rev, a, out=np.zeros(N_CAT), where=a > 0)
     col.rev_cat = np.where(a > 0, (1 - memory) * col.rev_cat + memory * per, col.rev_cat)
+
+
+@njit(cache=True)
+def _signal_sums_nb(
+    category: np.ndarray,
+    commercial: np.ndarray,
+    floorspace: np.ndarray,
+    revenue: np.ndarray,
+    n_cat: int,
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """The sums of :func:`update_signals` (:func:`_signal_sums_ref`, bit for bit): floorspace
+    and revenue of the commercial units (numpy's pairwise sums of the selected values) and
+    both by category (``np.bincount``'s sums: in unit order, from 0.0)."""
+    n = category.shape[0]
+    m = 0
+    for j in range(n):
+        c = category[j]
+        if c >= 0 and commercial[c]:
+            m += 1
+    fs = np.empty(m)
+    rv = np.empty(m)
+    rev = np.zeros(n_cat)
+    area = np.zeros(n_cat)
+    k = 0
+    for j in range(n):
+        c = category[j]
+        if c >= 0 and commercial[c]:
+            fs[k] = floorspace[j]
+            rv[k] = revenue[j]
+            rev[c] += revenue[j]
+            area[c] += floorspace[j]
+            k += 1
+    return pairwise_sum_nb(fs), pairwise_sum_nb(rv), rev, area
+
+
+def _signal_sums_ref(
+    category: np.ndarray,
+    commercial: np.ndarray,
+    floorspace: np.ndarray,
+    revenue: np.ndarray,
+    n_cat: int,
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """Plain-numpy reference of :func:`_signal_sums_nb`: the code update_signals ran before."""
+    com = (category >= 0) & commercial[np.maximum(category, 0)]
+    cat = category[com].astype(np.int64)
+    rev = np.bincount(cat, weights=revenue[com], minlength=n_cat)
+    a = np.bincount(cat, weights=floorspace[com], minlength=n_cat)
+    return float(floorspace[com].sum()), float(revenue[com].sum()), rev, a

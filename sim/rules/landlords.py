@@ -28,6 +28,7 @@ decisions, meanwhile uses and community asset transfer (MODEL.md, "Landlords").
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.categories import OWNER, RETAIL_USE, SPONSOR
 from sim.params import Params
@@ -68,14 +69,71 @@ def renewal_rents(world: World, pars: Params) -> np.ndarray:
     """Rent offered at lease renewal (GBP/week): market-based; upward-only for institutional
     owners (``max(current rent, market)``). The rent floor applies to re-letting only."""
     u, lp = world.units, pars.landlords
-    market = lp.base_rent * u.floorspace * u.loc * world.col.market_index
+    return _renewal_rents_nb(
+        u.owner_type,
+        u.rent,
+        u.floorspace,
+        u.loc,
+        lp.base_rent,
+        world.col.market_index,
+        lp.council_rent,
+        lp.community_rent,
+    )
+
+
+@njit(cache=True)
+def _renewal_rents_nb(
+    owner_type: np.ndarray,
+    rent: np.ndarray,
+    floorspace: np.ndarray,
+    loc: np.ndarray,
+    base_rent: float,
+    index: float,
+    council_rent: float,
+    community_rent: float,
+) -> np.ndarray:
+    """:func:`renewal_rents` element for element (:func:`_renewal_rents_ref`)."""
+    n = owner_type.shape[0]
+    out = np.empty(n)
+    for j in range(n):
+        market = base_rent * floorspace[j] * loc[j] * index
+        o = owner_type[j]
+        if o == INST:
+            r = rent[j]  # np.maximum: NaN if either is NaN
+            if r != r:
+                out[j] = r
+            elif market != market:
+                out[j] = market
+            else:
+                out[j] = r if r >= market else market
+        elif o == LOCAL:
+            out[j] = market
+        elif o == COUNCIL:
+            out[j] = council_rent * market
+        else:
+            out[j] = community_rent * market
+    return out
+
+
+def _renewal_rents_ref(
+    owner_type: np.ndarray,
+    rent: np.ndarray,
+    floorspace: np.ndarray,
+    loc: np.ndarray,
+    base_rent: float,
+    index: float,
+    council_rent: float,
+    community_rent: float,
+) -> np.ndarray:
+    """Plain-numpy reference of :func:`_renewal_rents_nb` (the code renewal_rents ran)."""
+    market = base_rent * floorspace * loc * index
     return np.where(
-        u.owner_type == INST,
-        np.maximum(u.rent, market),
+        owner_type == INST,
+        np.maximum(rent, market),
         np.where(
-            u.owner_type == LOCAL,
+            owner_type == LOCAL,
             market,
-            np.where(u.owner_type == COUNCIL, lp.council_rent * market, lp.community_rent * market),
+            np.where(owner_type == COUNCIL, council_rent * market, community_rent * market),
         ),
     )
 
@@ -83,10 +141,54 @@ def renewal_rents(world: World, pars: Params) -> np.ndarray:
 def empty_rates(world: World, pars: Params, week: int) -> np.ndarray:
     """Empty-property rates paid by each unit's owner this week (GBP)."""
     u, cp = world.units, pars.council
-    vac = u.category < 0
-    liable = vac & (week - u.vacant_since >= cp.empty_grace_weeks)
-    liable &= (u.owner_type == INST) | (u.owner_type == LOCAL)
-    return np.where(liable, u.rateable / 52.0 * cp.rates_multiplier * cp.empty_rates, 0.0)
+    return _empty_rates_nb(
+        u.category,
+        u.vacant_since,
+        u.owner_type,
+        u.rateable,
+        week,
+        cp.empty_grace_weeks,
+        cp.rates_multiplier,
+        cp.empty_rates,
+    )
+
+
+@njit(cache=True)
+def _empty_rates_nb(
+    category: np.ndarray,
+    vacant_since: np.ndarray,
+    owner_type: np.ndarray,
+    rateable: np.ndarray,
+    week: int,
+    grace_weeks: float,
+    rates_multiplier: float,
+    empty_rates: float,
+) -> np.ndarray:
+    """:func:`empty_rates` element for element (:func:`_empty_rates_ref`)."""
+    n = category.shape[0]
+    out = np.zeros(n)
+    for j in range(n):
+        o = owner_type[j]
+        if category[j] < 0 and week - vacant_since[j] >= grace_weeks and (o == INST or o == LOCAL):
+            out[j] = rateable[j] / 52.0 * rates_multiplier * empty_rates
+    return out
+
+
+def _empty_rates_ref(
+    category: np.ndarray,
+    vacant_since: np.ndarray,
+    owner_type: np.ndarray,
+    rateable: np.ndarray,
+    week: int,
+    grace_weeks: float,
+    rates_multiplier: float,
+    empty_rates: float,
+) -> np.ndarray:
+    """Plain-numpy reference of :func:`_empty_rates_nb` (the code empty_rates ran)."""
+    vac = category < 0
+    liable = vac & (week - vacant_since >= grace_weeks)
+    liable &= (owner_type == INST) | (owner_type == LOCAL)
+    return np.where(liable, rateable / 52.0 * rates_multiplier * empty_rates, 0.0)
 
 
 def collect_rent(world: World) -> None:

@@ -25,14 +25,370 @@ relief for charity and non-commercial uses (the larger of the two applies).
 
 from __future__ import annotations
 
-import numpy as np
+from types import SimpleNamespace
 
-from sim.categories import CAT, COMMERCIAL, MARGIN, SPONSOR
+import numpy as np
+from numba import njit
+
+from sim.categories import CAT, COMMERCIAL, FIXED_PER_M2, MARGIN, SPONSOR
 from sim.ledger import Ledger
+from sim.npsum import pairwise_sum_nb
 from sim.params import Params
 from sim.state import World, fixed_costs, weekly_rates
 
 _VOLUNTARY = CAT["voluntary"]
+_CHARITY = CAT["charity"]
+
+#: Ledger sums, new rolling margin, new rolling revenue, costs per unit (:func:`_accounts_nb`).
+_Accounts = tuple[
+    tuple[float, float, float, float, float, float, float], np.ndarray, np.ndarray, np.ndarray
+]
+
+
+@njit(cache=True)
+def _np_maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats (NaN if either is NaN)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def _unit_costs_nb(
+    category: np.ndarray,
+    rateable: np.ndarray,
+    floorspace: np.ndarray,
+    rent: np.ndarray,
+    subsidy: np.ndarray,
+    commercial: np.ndarray,
+    fixed_per_m2: np.ndarray,
+    rates_multiplier: float,
+    sbr_threshold: float,
+    small_business_relief: float,
+    community_relief: float,
+    levy_on: bool,
+    levy_rate: float,
+    fixed_scale: float,
+) -> tuple[np.ndarray, ...]:
+    """The per-unit inputs of :func:`step` (:func:`_unit_costs_ref`, element for element):
+    occupied, commercial and non-commercial masks, weekly rates (``weekly_rates``), Town Team
+    levy, fixed costs (``fixed_costs``) and the start-up subsidy wanted."""
+    n = category.shape[0]
+    occ = np.empty(n, np.bool_)
+    com = np.empty(n, np.bool_)
+    nonc = np.empty(n, np.bool_)
+    rates = np.empty(n)
+    levy = np.empty(n)
+    fixed = np.empty(n)
+    want = np.empty(n)
+    for j in range(n):
+        c = category[j]
+        o = c >= 0
+        cc = commercial[c if c > 0 else 0]
+        occ[j] = o
+        com[j] = o and cc
+        nonc[j] = o and not cc
+        if o:
+            full = rateable[j] / 52.0 * rates_multiplier
+            relief = small_business_relief if rateable[j] < sbr_threshold else 0.0
+            if c == _CHARITY or not cc:
+                relief = _np_maximum(relief, community_relief)
+            rates[j] = full * (1.0 - relief)
+            f = fixed_per_m2[c] * floorspace[j] * fixed_scale
+            fixed[j] = 0.0 if c == _VOLUNTARY else f
+        else:
+            rates[j] = 0.0
+            fixed[j] = 0.0
+        levy[j] = rateable[j] / 52.0 * levy_rate if (levy_on and o and cc) else 0.0
+        want[j] = rent[j] * subsidy[j] if (o and cc) else 0.0
+    return occ, com, nonc, rates, levy, fixed, want
+
+
+def _unit_costs_ref(
+    category: np.ndarray,
+    rateable: np.ndarray,
+    floorspace: np.ndarray,
+    rent: np.ndarray,
+    subsidy: np.ndarray,
+    commercial: np.ndarray,
+    fixed_per_m2: np.ndarray,
+    rates_multiplier: float,
+    sbr_threshold: float,
+    small_business_relief: float,
+    community_relief: float,
+    levy_on: bool,
+    levy_rate: float,
+    fixed_scale: float,
+) -> tuple[np.ndarray, ...]:
+    """Plain-numpy reference of :func:`_unit_costs_nb`: the code :func:`step` ran before
+    (``commercial`` must be :data:`sim.categories.COMMERCIAL`, which ``weekly_rates`` uses)."""
+    cp = SimpleNamespace(
+        rates_multiplier=rates_multiplier,
+        sbr_threshold=sbr_threshold,
+        small_business_relief=small_business_relief,
+        community_relief=community_relief,
+    )
+    occ = category >= 0
+    cat = np.maximum(category, 0)
+    com = occ & commercial[cat]
+    nonc = occ & ~commercial[cat]
+    rates = np.where(occ, weekly_rates(rateable, category, cp), 0.0)
+    levy = np.where(com, rateable / 52.0 * levy_rate, 0.0) if levy_on else np.zeros(category.size)
+    fixed = np.where(occ, fixed_costs(category, floorspace, fixed_scale), 0.0)
+    want = np.where(com, rent * subsidy, 0.0)
+    return occ, com, nonc, rates, levy, fixed, want
+
+
+@njit(cache=True)
+def _accounts_nb(
+    com: np.ndarray,
+    chain: np.ndarray,
+    revenue_in: np.ndarray,
+    margin_cat: np.ndarray,
+    rent: np.ndarray,
+    paid_sub: np.ndarray,
+    rates: np.ndarray,
+    levy: np.ndarray,
+    fixed: np.ndarray,
+    cash: np.ndarray,
+    margin: np.ndarray,
+    rev_avg: np.ndarray,
+    rent_paid: np.ndarray,
+    m: float,
+    reserve_cap_weeks: float,
+) -> _Accounts:
+    """The commercial accounts of :func:`step` (:func:`_accounts_ref`, element for element).
+
+    Updates ``cash`` and ``rent_paid`` in place; returns the ledger sums (cost of goods,
+    occupiers' rent, rent subsidy, commercial rates, levy, commercial fixed costs, drawings;
+    each numpy's sum of the same array, :func:`sim.npsum.pairwise_sum_nb`), the new rolling
+    margin and revenue and the costs per unit.
+    """
+    n = com.shape[0]
+    om = 1.0 - m
+    cogs = np.empty(n)
+    rent_own = np.empty(n)
+    costs = np.empty(n)
+    new_margin = np.empty(n)
+    new_rev = np.empty(n)
+    draw = np.empty(n)
+    n_com = 0
+    for j in range(n):
+        n_com += com[j]
+    rates_com = np.empty(n_com)
+    fixed_com = np.empty(n_com)
+    k = 0
+    for j in range(n):
+        c = com[j]
+        revenue = revenue_in[j] if c else 0.0
+        gp = margin_cat[j] * revenue
+        cogs[j] = revenue - gp
+        ro = rent[j] - paid_sub[j] if c else 0.0
+        rent_own[j] = ro
+        cst = ro + rates[j] + levy[j] + fixed[j]
+        costs[j] = cst
+        profit = gp - cst if c else 0.0
+        cash[j] = cash[j] + profit
+        if c:
+            rates_com[k] = rates[j]
+            fixed_com[k] = fixed[j]
+            k += 1
+            rent_paid[j] = rent[j]
+            full = rent[j] + rates[j] + levy[j] + fixed[j]
+            den = full if (full != full or full >= 1e-9) else 1e-9
+            ratio = (gp - full) / den
+            if rev_avg[j] == 0.0:
+                new_margin[j] = ratio
+                new_rev[j] = revenue
+            else:
+                new_margin[j] = om * margin[j] + m * ratio
+                new_rev[j] = om * rev_avg[j] + m * revenue
+        else:
+            new_margin[j] = margin[j]
+            new_rev[j] = 0.0
+    for j in range(n):
+        cap = reserve_cap_weeks * costs[j]
+        d = cash[j] - cap if (com[j] and not chain[j] and cash[j] > cap) else 0.0
+        draw[j] = d
+        cash[j] = cash[j] - d
+    sums = (
+        pairwise_sum_nb(cogs),
+        pairwise_sum_nb(rent_own),
+        pairwise_sum_nb(paid_sub),
+        pairwise_sum_nb(rates_com),
+        pairwise_sum_nb(levy),
+        pairwise_sum_nb(fixed_com),
+        pairwise_sum_nb(draw),
+    )
+    return sums, new_margin, new_rev, costs
+
+
+def _accounts_ref(
+    com: np.ndarray,
+    chain: np.ndarray,
+    revenue_in: np.ndarray,
+    margin_cat: np.ndarray,
+    rent: np.ndarray,
+    paid_sub: np.ndarray,
+    rates: np.ndarray,
+    levy: np.ndarray,
+    fixed: np.ndarray,
+    cash: np.ndarray,
+    margin: np.ndarray,
+    rev_avg: np.ndarray,
+    rent_paid: np.ndarray,
+    m: float,
+    reserve_cap_weeks: float,
+) -> _Accounts:
+    """Plain-numpy reference of :func:`_accounts_nb`: the code :func:`step` ran before."""
+    revenue = np.where(com, revenue_in, 0.0)
+    gp = margin_cat * revenue
+    rent_own = np.where(com, rent - paid_sub, 0.0)
+    costs = rent_own + rates + levy + fixed
+    profit = np.where(com, gp - costs, 0.0)
+    cash += profit
+    sums = [
+        float((revenue - gp).sum()),
+        float(rent_own.sum()),
+        float(paid_sub.sum()),
+        float(rates[com].sum()),
+        float(levy.sum()),
+        float(fixed[com].sum()),
+    ]
+    rent_paid[com] = rent[com]
+    full_costs = np.where(com, rent + rates + levy + fixed, 1.0)
+    ratio = np.where(com, (gp - full_costs) / np.maximum(full_costs, 1e-9), 0.0)
+    first = com & (rev_avg == 0.0)
+    new_margin = np.where(com, np.where(first, ratio, (1 - m) * margin + m * ratio), margin)
+    new_rev = np.where(com, np.where(first, revenue, (1 - m) * rev_avg + m * revenue), 0.0)
+    indep = com & ~chain
+    cap = reserve_cap_weeks * costs
+    draw = np.where(indep & (cash > cap), cash - cap, 0.0)
+    cash -= draw
+    sums.append(float(draw.sum()))
+    return tuple(sums), new_margin, new_rev, costs
+
+
+@njit(cache=True)
+def _exits_nb(
+    occ: np.ndarray,
+    com: np.ndarray,
+    nonc: np.ndarray,
+    chain: np.ndarray,
+    cash: np.ndarray,
+    draws: np.ndarray,
+    hazard_week: float,
+    threshold: float,
+    week: int,
+    opened: np.ndarray,
+    min_age_weeks: float,
+    margin: np.ndarray,
+    lease_end: np.ndarray,
+    lost: np.ndarray,
+    renewal: np.ndarray,
+    rates: np.ndarray,
+    levy: np.ndarray,
+    fixed: np.ndarray,
+    margin_cat: np.ndarray,
+    rev_avg: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exits and renewals of :func:`step` (:func:`_exits_ref`, element for element).
+
+    Returns the units that renew their lease, the units that close (sorted, with the
+    non-commercial uses that lost their sponsor, ``lost``) and the closures counted as
+    independent, chain and non-commercial.
+    """
+    n = occ.shape[0]
+    renew = np.zeros(n, np.bool_)
+    gone_m = np.zeros(n, np.bool_)
+    counts = np.zeros(3, np.int64)
+    lost_m = np.zeros(n, np.bool_)
+    for q in range(lost.shape[0]):
+        lost_m[lost[q]] = True
+        gone_m[lost[q]] = True
+    counts[2] = lost.shape[0]
+    for j in range(n):
+        indep = com[j] and not chain[j]
+        bust = indep and (cash[j] < 0.0 or draws[j] < hazard_week)
+        chain_close = (
+            com[j] and chain[j] and (week - opened[j] >= min_age_weeks) and margin[j] < threshold
+        )
+        lease_over = occ[j] and lease_end[j] <= week and not bust and not chain_close
+        if lost_m[j]:
+            lease_over = False
+        r = False
+        if lease_over and com[j]:
+            exp_cost = renewal[j] + rates[j] + levy[j] + fixed[j]
+            den = exp_cost if (exp_cost != exp_cost or exp_cost >= 1e-9) else 1e-9
+            exp_ratio = (margin_cat[j] * rev_avg[j] - exp_cost) / den
+            r = exp_ratio >= threshold if chain[j] else exp_ratio >= 0.0
+        if lease_over and nonc[j]:
+            r = True
+        renew[j] = r
+        leave = lease_over and not r
+        if bust or (leave and com[j] and not chain[j]):
+            counts[0] += 1
+        if chain_close or (leave and com[j] and chain[j]):
+            counts[1] += 1
+        if leave and nonc[j]:
+            counts[2] += 1
+        if bust or chain_close or leave:
+            gone_m[j] = True
+    return renew, np.flatnonzero(gone_m).astype(np.int64), counts
+
+
+def _exits_ref(
+    occ: np.ndarray,
+    com: np.ndarray,
+    nonc: np.ndarray,
+    chain: np.ndarray,
+    cash: np.ndarray,
+    draws: np.ndarray,
+    hazard_week: float,
+    threshold: float,
+    week: int,
+    opened: np.ndarray,
+    min_age_weeks: float,
+    margin: np.ndarray,
+    lease_end: np.ndarray,
+    lost: np.ndarray,
+    renewal: np.ndarray,
+    rates: np.ndarray,
+    levy: np.ndarray,
+    fixed: np.ndarray,
+    margin_cat: np.ndarray,
+    rev_avg: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-numpy reference of :func:`_exits_nb`: the code :func:`step` ran before."""
+    indep = com & ~chain
+    bust = indep & ((cash < 0.0) | (draws < hazard_week))
+    age = week - opened
+    chain_close = com & chain & (age >= min_age_weeks) & (margin < threshold)
+    lease_over = occ & (lease_end <= week) & ~bust & ~chain_close
+    lease_over[lost] = False
+    renew = np.zeros(occ.size, np.bool_)
+    exp_cost = renewal + rates + levy + fixed
+    with np.errstate(all="ignore"):
+        exp_ratio = (margin_cat * rev_avg - exp_cost) / np.maximum(exp_cost, 1e-9)
+    renew |= lease_over & com & np.where(chain, exp_ratio >= threshold, exp_ratio >= 0.0)
+    renew |= lease_over & nonc
+    leave_lease = lease_over & ~renew
+    counts = np.array(
+        [
+            np.count_nonzero(bust | (leave_lease & com & ~chain)),
+            np.count_nonzero(chain_close | (leave_lease & com & chain)),
+            len(lost) + np.count_nonzero(leave_lease & nonc),
+        ],
+        np.int64,
+    )
+    gone = np.flatnonzero(bust | chain_close | leave_lease)
+    if len(lost):
+        gone = np.union1d(gone, lost).astype(np.int64)
+    else:
+        gone = gone.astype(np.int64, copy=False)
+    return renew, gone, counts
 
 
 def vacate(world: World, idx: np.ndarray, week: int, ledger: Ledger) -> None:
@@ -64,18 +420,28 @@ def step(
     """
     u, col, L = world.units, world.col, world.ledger
     op, tp = pars.occupiers, pars.town_team
-    occ = u.category >= 0
     cat = np.maximum(u.category, 0)
-    com = occ & COMMERCIAL[cat]
-    nonc = occ & ~COMMERCIAL[cat]
+    cp = pars.council
+    occ, com, nonc, rates, levy, fixed, want = _unit_costs_nb(
+        u.category,
+        u.rateable,
+        u.floorspace,
+        u.rent,
+        u.subsidy,
+        COMMERCIAL,
+        FIXED_PER_M2,
+        cp.rates_multiplier,
+        cp.sbr_threshold,
+        cp.small_business_relief,
+        cp.community_relief,
+        tp.enabled,
+        tp.levy,
+        op.fixed_scale,
+    )
     cash_before = float(u.cash.sum())
-    rates = np.where(occ, weekly_rates(u.rateable, u.category, pars.council), 0.0)
-    levy = np.where(com, u.rateable / 52.0 * tp.levy, 0.0) if tp.enabled else np.zeros(u.n)
-    fixed = np.where(occ, fixed_costs(u.category, u.floorspace, op.fixed_scale), 0.0)
     u.rent_paid[:] = 0.0
 
     # --- start-up subsidies, paid in unit order while the pools last (council first)
-    want = np.where(com, u.rent * u.subsidy, 0.0)
     paid_sub = np.zeros(u.n)
     pools = [col.pool_startup_council, col.pool_startup_tt]
     used = [0.0, 0.0]
@@ -89,32 +455,32 @@ def step(
     u.subsidy[(want > 0) & (paid_sub == 0)] = 0.0  # support ended: the occupier pays in full
 
     # --- commercial accounts
-    revenue = np.where(com, u.revenue, 0.0)
-    gp = MARGIN[cat] * revenue
-    rent_own = np.where(com, u.rent - paid_sub, 0.0)
-    costs = rent_own + rates + levy + fixed
-    profit = np.where(com, gp - costs, 0.0)
-    u.cash += profit
-    L.cogs += float((revenue - gp).sum())
-    L.rent_occupiers += float(rent_own.sum())
-    L.rent_subsidy += float(paid_sub.sum())
-    L.rates_occupiers += float(rates[com].sum())
-    L.levy_paid += float(levy.sum())
-    L.fixed += float(fixed[com].sum())
-    u.rent_paid[com] = u.rent[com]
-    # rolling figures
-    m = op.margin_memory
-    full_costs = np.where(com, u.rent + rates + levy + fixed, 1.0)
-    ratio = np.where(com, (gp - full_costs) / np.maximum(full_costs, 1e-9), 0.0)
-    first = com & (u.rev_avg == 0.0)
-    u.margin = np.where(com, np.where(first, ratio, (1 - m) * u.margin + m * ratio), u.margin)
-    u.rev_avg = np.where(com, np.where(first, revenue, (1 - m) * u.rev_avg + m * revenue), 0.0)
-    # independents draw profit above the reserve cap
-    indep = com & ~u.chain
-    cap = op.reserve_cap_weeks * costs
-    draw = np.where(indep & (u.cash > cap), u.cash - cap, 0.0)
-    u.cash -= draw
-    L.drawings += float(draw.sum())
+    sums = _accounts_nb(
+        com,
+        u.chain,
+        u.revenue,
+        MARGIN[cat],
+        u.rent,
+        paid_sub,
+        rates,
+        levy,
+        fixed,
+        u.cash,
+        u.margin,
+        u.rev_avg,
+        u.rent_paid,
+        op.margin_memory,
+        op.reserve_cap_weeks,
+    )
+    u.margin, u.rev_avg = sums[1], sums[2]
+    cogs, rent_own, sub, rates_com, levy_sum, fixed_com, drawings = sums[0]
+    L.cogs += cogs
+    L.rent_occupiers += rent_own
+    L.rent_subsidy += sub
+    L.rates_occupiers += rates_com
+    L.levy_paid += levy_sum
+    L.fixed += fixed_com
+    L.drawings += drawings
 
     # --- non-commercial uses: sponsors pay; voluntary uses need volunteer hours
     need = np.where(nonc, u.rent + rates + fixed, 0.0)
@@ -143,20 +509,30 @@ def step(
     col.commit_council, col.commit_tt = used
 
     # --- exits
-    bust = indep & ((u.cash < 0.0) | (draws < op.exit_hazard / 52.0))
     threshold = op.chain_threshold + op.chain_threshold_online * online
-    age = week - u.opened
-    chain_close = com & u.chain & (age >= op.min_age_weeks) & (u.margin < threshold)
-    lease_over = occ & (u.lease_end <= week) & ~bust & ~chain_close
-    lease_over[np.asarray(lost_sponsor, dtype=np.int64)] = False
-    renew = np.zeros(u.n, np.bool_)
+    renew, gone, n_closed = _exits_nb(
+        occ,
+        com,
+        nonc,
+        u.chain,
+        u.cash,
+        draws,
+        op.exit_hazard / 52.0,
+        threshold,
+        week,
+        u.opened,
+        op.min_age_weeks,
+        u.margin,
+        u.lease_end,
+        np.asarray(lost_sponsor, dtype=np.int64),
+        renewal,
+        rates,
+        levy,
+        fixed,
+        MARGIN[cat],
+        u.rev_avg,
+    )
     new_rent = renewal
-    exp_cost = new_rent + rates + levy + fixed
-    exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / np.maximum(exp_cost, 1e-9)
-    renew_com = lease_over & com & np.where(u.chain, exp_ratio >= threshold, exp_ratio >= 0.0)
-    renew |= renew_com
-    renew |= lease_over & nonc  # sponsored uses renew while sponsored
-    leave_lease = lease_over & ~renew
     for j in np.flatnonzero(renew):
         if com[j]:
             u.rent[j] = new_rent[j]
@@ -165,15 +541,10 @@ def step(
         length = op.lease_chain_weeks if u.chain[j] else op.lease_indep_weeks
         u.lease_end[j] = week + (op.lease_meanwhile_weeks if nonc[j] else length)
     out = {
-        "closures_independent": int(np.count_nonzero(bust | (leave_lease & com & ~u.chain))),
-        "closures_chain": int(np.count_nonzero(chain_close | (leave_lease & com & u.chain))),
-        "closures_noncommercial": int(len(lost_sponsor) + np.count_nonzero(leave_lease & nonc)),
+        "closures_independent": int(n_closed[0]),
+        "closures_chain": int(n_closed[1]),
+        "closures_noncommercial": int(n_closed[2]),
     }
-    gone = np.flatnonzero(bust | chain_close | leave_lease)
-    if lost_sponsor:
-        gone = np.union1d(gone, np.asarray(lost_sponsor, dtype=np.int64)).astype(np.int64)
-    else:  # flatnonzero is already sorted and unique: the same array union1d gives
-        gone = gone.astype(np.int64, copy=False)
     vacate(world, gone, week, L)
     L.occ_cash_change += float(u.cash.sum()) - cash_before
     out["closures"] = int(gone.size)
