@@ -37,6 +37,12 @@ class _ModelIdCounters:
             c = self._counters[model] = itertools.count(1)
         return c
 
+    def __setitem__(self, model: mesa.Model, counter: itertools.count) -> None:
+        self._counters[model] = counter
+
+    def __contains__(self, model: object) -> bool:
+        return model in self._counters
+
 
 class _TownAgent(mesa.Agent):
     """Base of the model's Mesa agents: Mesa's Agent with weakly held id counters."""
