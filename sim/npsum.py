@@ -1,4 +1,5 @@
-"""numpy's float64 sum inside numba kernels, bit for bit (docs/performance.md, "Model speed").
+"""numpy's float64 sum (and ``np.maximum``) inside numba kernels, bit for bit
+(docs/performance.md, "Model speed").
 
 ``np.sum`` of a 1-D contiguous float64 array is not a sequential loop: numpy adds the values
 pairwise (blocks of up to 128 values, each summed in 8 interleaved partial sums, larger arrays
@@ -15,6 +16,16 @@ import numpy as np
 from numba import njit
 
 _BLOCK = 128  # numpy's PW_BLOCKSIZE
+
+
+@njit(cache=True)
+def np_maximum_nb(a: float, b: float) -> float:
+    """``np.maximum`` of two floats inside numba kernels (NaN if either is NaN)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
 
 
 @njit(cache=True)

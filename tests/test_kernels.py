@@ -18,7 +18,7 @@ import pytest
 from numba import njit
 from scipy import stats
 
-from sim.categories import MEET, SPEND_W
+from sim.categories import MEET
 from sim.logit import (
     guide_tables_nb,
     logit_shares,
@@ -83,28 +83,10 @@ def trips_inputs(m, k: int):
 def visits_inputs(m, k: int):
     """Inputs of visits_nb as the model builds them (venues_prev = last week's venues)."""
     w, pars = m.world, m.pars
-    res, u = w.res, w.units
+    res = w.res
     rp = pars.residents
-    blight = m._vacant_neighbour_share()
-    log_attract = (
-        np.log(np.maximum(np.where(u.category >= 0, 1.0, 0.0) * m._attract_per_m2(), 1e-12))
-        + m._log_attract_base
-    )
-    gw, cum, tot = visits.group_weights(
-        w.pref,
-        w.indep_taste,
-        u.category,
-        u.chain,
-        log_attract,
-        m._log_walk,
-        blight,
-        rp.walk_b,
-        rp.blight,
-        rp.huff_a,
-        u.quality,
-    )
+    gw, cum, tot, spend_w = m.visit_weights(pars)
     group = res.sector * w.pref.shape[0] + res.taste
-    spend_w = np.where(u.category >= 0, SPEND_W[np.maximum(u.category, 0)], 0.0)
     R, K = res.venues.shape
     draws = np.random.default_rng(k).random((R, K))
     return (

@@ -42,7 +42,7 @@ from sim.categories import (
     RETAIL_USE,
     SPONSOR,
 )
-from sim.npsum import pairwise_sum_nb
+from sim.npsum import np_maximum_nb, pairwise_sum_nb
 from sim.params import Params
 from sim.state import World, fixed_costs, weekly_rates
 
@@ -79,16 +79,6 @@ _KEYS = (
     "cash",
     "quality",
 )
-
-
-@njit(cache=True)
-def _np_maximum(a: float, b: float) -> float:
-    """``np.maximum`` of two floats (NaN if either is NaN)."""
-    if a != a:
-        return a
-    if b != b:
-        return b
-    return a if a >= b else b
 
 
 @njit(cache=True)
@@ -150,7 +140,7 @@ def _look_nb(
         full = rateable[j] / 52.0 * rates_multiplier
         relief = small_business_relief if rateable[j] < sbr_threshold else 0.0
         if community:
-            relief = _np_maximum(relief, community_relief)
+            relief = np_maximum_nb(relief, community_relief)
         fixed = 0.0 if c == _VOLUNTARY else fixed_per_m2_c * floorspace[j] * fixed_scale
         other = full * (1.0 - relief) + fixed
         if levy_on:
@@ -158,7 +148,7 @@ def _look_nb(
         if commercial:
             exp_rev = per_m2 * floorspace[j] * loc[j] * optimism
             cost = rent * (1.0 - subsidy) + other
-            v = (margin_c * exp_rev - cost) / _np_maximum(cost, 1e-9)
+            v = (margin_c * exp_rev - cost) / np_maximum_nb(cost, 1e-9)
             # np.argmax: the first maximum (the first NaN, if any)
             take = best < 0 or (best_v == best_v and (v > best_v or v != v))
         else:

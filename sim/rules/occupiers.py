@@ -32,7 +32,7 @@ from numba import njit
 
 from sim.categories import CAT, COMMERCIAL, FIXED_PER_M2, MARGIN, SPONSOR
 from sim.ledger import Ledger
-from sim.npsum import pairwise_sum_nb
+from sim.npsum import np_maximum_nb, pairwise_sum_nb
 from sim.params import Params
 from sim.state import World, fixed_costs, weekly_rates
 
@@ -43,16 +43,6 @@ _CHARITY = CAT["charity"]
 _Accounts = tuple[
     tuple[float, float, float, float, float, float, float], np.ndarray, np.ndarray, np.ndarray
 ]
-
-
-@njit(cache=True)
-def _np_maximum(a: float, b: float) -> float:
-    """``np.maximum`` of two floats (NaN if either is NaN)."""
-    if a != a:
-        return a
-    if b != b:
-        return b
-    return a if a >= b else b
 
 
 @njit(cache=True)
@@ -94,7 +84,7 @@ def _unit_costs_nb(
             full = rateable[j] / 52.0 * rates_multiplier
             relief = small_business_relief if rateable[j] < sbr_threshold else 0.0
             if c == _CHARITY or not cc:
-                relief = _np_maximum(relief, community_relief)
+                relief = np_maximum_nb(relief, community_relief)
             rates[j] = full * (1.0 - relief)
             f = fixed_per_m2[c] * floorspace[j] * fixed_scale
             fixed[j] = 0.0 if c == _VOLUNTARY else f

@@ -48,6 +48,22 @@ def log_distance(dist_km: np.ndarray) -> np.ndarray:
     return out
 
 
+@njit(cache=True, inline="always")
+def friend_pull_nb(tie_id, tie_w, went, i):
+    """f_i: the strength-weighted share of resident i's ties who went to the centre last week
+    (0 without ties)."""
+    wsum = 0.0
+    went_w = 0.0
+    for c in range(tie_id.shape[1]):
+        f = tie_id[i, c]
+        if f >= 0:
+            w = tie_w[i, c]
+            wsum += w
+            if went[f]:
+                went_w += w
+    return went_w / wsum if wsum > 0.0 else 0.0
+
+
 @njit(cache=True)
 def trips_nb(
     log_dist_km,
@@ -70,18 +86,8 @@ def trips_nb(
     centre and to the park.
     """
     R = log_dist_km.shape[0]
-    C = tie_id.shape[1]
     for i in range(R):
-        wsum = 0.0
-        went_w = 0.0
-        for c in range(C):
-            f = tie_id[i, c]
-            if f >= 0:
-                w = tie_w[i, c]
-                wsum += w
-                if went[f]:
-                    went_w += w
-        pull = went_w / wsum if wsum > 0.0 else 0.0
+        pull = friend_pull_nb(tie_id, tie_w, went, i)
         v1 = common_centre - beta_dist * log_dist_km[i] + beta_friends * pull
         v2 = common_park - beta_dist * log_park_km[i]
         v3 = common_online + online_prop[i]
@@ -251,26 +257,14 @@ def online_constant_pre_nb(
     """:func:`online_constant_nb` with its fixed terms ``ep``, ``eo`` given (from
     :func:`online_fixed_terms_nb`): the same constant, bit for bit."""
     S = sample.shape[0]
-    C = tie_id.shape[1]
     ec = np.empty(S)
     bb = np.empty(S)
-    kk = np.empty(S)
     for q in range(S):
         i = sample[q]
-        wsum = 0.0
-        went_w = 0.0
-        for c in range(C):
-            f = tie_id[i, c]
-            if f >= 0:
-                w = tie_w[i, c]
-                wsum += w
-                if went[f]:
-                    went_w += w
-        pull = went_w / wsum if wsum > 0.0 else 0.0
+        pull = friend_pull_nb(tie_id, tie_w, went, i)
         vc = centre_ref - beta_dist * log_dc[i] + beta_friends * pull
         ec[q] = math.exp(min(vc, 50.0))
         bb[q] = budget[i]
-        kk[q] = kappa[q]  # kappa is given per sampled resident
     # safeguarded Newton on f(c) = num - target den, which rises strictly with c. With
     # inv = 1 / (1 + e_c + e_p + o): P_o = o inv, kappa P_c + P_p = g inv (g = kappa e_c + e_p),
     # dP_o/dc = P_o (1 - P_o), d(kappa P_c + P_p)/dc = -P_o g inv.
@@ -278,7 +272,7 @@ def online_constant_pre_nb(
     g = np.empty(S)
     for q in range(S):
         a[q] = 1.0 + ec[q] + ep[q]
-        g[q] = kk[q] * ec[q] + ep[q]
+        g[q] = kappa[q] * ec[q] + ep[q]  # kappa is given per sampled resident
     lo, hi = -40.0, 40.0
     c = 0.0
     for _ in range(200):
