@@ -103,37 +103,81 @@ def search_cum_nb(cum: np.ndarray, target: float) -> int:
 def guide_tables_nb(cum: np.ndarray, tot: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Guide tables for :func:`search_guided_nb` on every row of ``cum`` (G, n).
 
-    Row g is cut into B = max(n, 1) buckets of width tot[g] / B with lower bounds ``lb[g, b]``
-    (``lb[g, 0] = -inf``); ``guide[g, b]`` is the first index k < n - 1 with cum[g, k] >
-    lb[g, b] (n - 1 if none), and ``scale[g] = B / tot[g]`` (0 if tot[g] <= 0).
+    Row g is cut into B = max(n, 1) buckets of width ``width[g] = tot[g] / B``; bucket b
+    starts at lb(g, b) = b * width[g] (-inf for b = 0), a product computed again where it is
+    needed rather than stored (one multiplication, the same double). ``guide[g, b]`` (int32)
+    is the first index k < n - 1 with cum[g, k] > lb(g, b) (n - 1 if none), and ``scale[g]
+    = B / tot[g]`` (0 if tot[g] <= 0). Returns ``(guide, width, scale)``.
+
+    For a non-decreasing row (running sums of weights) the first such k is the number of
+    k < n - 1 with cum[g, k] <= lb(g, b), so each unit's bucket count m_k = #{b >= 1: lb(g, b)
+    < cum[g, k]} is found arithmetically (an estimate from ``scale``, corrected by exact
+    comparisons) and the guide is a running sum of the histogram of the m_k: no branch that
+    depends on the data, where the walk of :func:`_guide_row_walk_nb` mispredicted about once
+    per bucket (~0.1 ms a week for 48 groups x 300 units). A row that is not non-decreasing
+    (a NaN) takes the walk.
     """
     G, n = cum.shape
     B = max(n, 1)
-    lb = np.empty((G, B))
-    guide = np.zeros((G, B), np.int64)
+    guide = np.zeros((G, B), np.int32)
+    width = np.empty(G)
     scale = np.zeros(G)
+    hist = np.zeros(B + 1, np.int64)
     for g in range(G):
-        width = tot[g] / B
+        wd = tot[g] / B
+        width[g] = wd
         if tot[g] > 0.0:
             scale[g] = B / tot[g]
-        lb[g, 0] = -np.inf
-        k = 0
+        monotone = True
+        for k in range(1, n - 1):
+            if not (cum[g, k - 1] <= cum[g, k]):
+                monotone = False
+        if n > 1 and not (cum[g, 0] == cum[g, 0]):
+            monotone = False
+        if not monotone:
+            _guide_row_walk_nb(cum[g], wd, guide[g])
+            continue
+        hist[:] = 0
+        sc = scale[g]
+        for k in range(n - 1):
+            c = cum[g, k]
+            q = c * sc
+            m = int(q) if 0.0 <= q < B else (B - 1 if q >= B else 0)
+            if m > B - 1:
+                m = B - 1
+            while m < B - 1 and (m + 1) * wd < c:
+                m += 1
+            while m > 0 and not (m * wd < c):
+                m -= 1
+            hist[m] += 1
+        acc = 0
         for b in range(1, B):
-            lb[g, b] = b * width
-            while k < n - 1 and not (cum[g, k] > lb[g, b]):
-                k += 1
-            guide[g, b] = k
-    return lb, guide, scale
+            acc += hist[b - 1]
+            guide[g, b] = acc
+    return guide, width, scale
+
+
+@njit(cache=True)
+def _guide_row_walk_nb(cum: np.ndarray, wd: float, guide: np.ndarray) -> None:
+    """One row of :func:`guide_tables_nb` by walking up ``cum`` bucket by bucket (any row)."""
+    n = cum.shape[0]
+    k = 0
+    guide[0] = 0
+    for b in range(1, guide.shape[0]):
+        lb = b * wd
+        while k < n - 1 and not (cum[k] > lb):
+            k += 1
+        guide[b] = k
 
 
 @njit(cache=True, inline="always")
 def search_guided_nb(
-    cum: np.ndarray, lb: np.ndarray, guide: np.ndarray, scale: float, target: float
+    cum: np.ndarray, guide: np.ndarray, width: float, scale: float, target: float
 ) -> int:
     """:func:`search_cum_nb` (same result for non-decreasing ``cum``) using one row of
     :func:`guide_tables_nb`: jump to the target's bucket, then walk up.
 
-    Every index before ``guide[b]`` has cum <= lb[b] <= target, so the first index with
+    Every index before ``guide[b]`` has cum <= lb(b) <= target, so the first index with
     target < cum is at or after it; with about one unit per bucket the walk is short and,
     unlike a binary search, rarely mispredicts a branch.
     """
@@ -142,9 +186,9 @@ def search_guided_nb(
     b = int(x) if x < guide.shape[0] - 1 else guide.shape[0] - 1
     if b < 0:
         b = 0
-    while lb[b] > target:
+    while b > 0 and b * width > target:  # lb(0) = -inf
         b -= 1
-    k = guide[b]
+    k = int(guide[b])
     while k < n - 1 and not (target < cum[k]):
         k += 1
     return k

@@ -20,6 +20,7 @@ from scipy import stats
 
 from sim.categories import MEET
 from sim.logit import (
+    _guide_row_walk_nb,
     guide_tables_nb,
     logit_shares,
     pick_logit4_nb,
@@ -715,8 +716,8 @@ def test_search_cum_nb_equals_ref(cum):
 
 
 def _guided(cum2d, tot, g, t):
-    lb, guide, scale = guide_tables_nb(cum2d, tot)
-    return search_guided_nb(cum2d[g], lb[g], guide[g], scale[g], t)
+    guide, width, scale = guide_tables_nb(cum2d, tot)
+    return search_guided_nb(cum2d[g], guide[g], width[g], scale[g], t)
 
 
 def test_search_guided_nb_equals_binary_search():
@@ -733,7 +734,7 @@ def test_search_guided_nb_equals_binary_search():
     for cum in rows:
         cum2d = np.vstack([cum, cum[::-1].cumsum()])  # a second row, to index g = 1 too
         tot = cum2d[:, -1].copy()
-        lb, guide, scale = guide_tables_nb(cum2d, tot)
+        guide, width, scale = guide_tables_nb(cum2d, tot)
         for r in range(2):
             c, t_ = cum2d[r], tot[r]
             targets = [0.0, *c.tolist(), *np.nextafter(c, -np.inf).tolist()]
@@ -741,8 +742,35 @@ def test_search_guided_nb_equals_binary_search():
             for t in targets:
                 if not t < t_:
                     continue  # the kernel searches only targets below the row total
-                got = search_guided_nb(c, lb[r], guide[r], scale[r], t)
+                got = search_guided_nb(c, guide[r], width[r], scale[r], t)
                 assert got == search_cum_nb(c, t) == search_cum_ref(c, t), (cum, t)
+
+
+def test_guide_tables_equal_the_walk():
+    """The branch-free guide tables (histogram of bucket counts) equal the bucket-by-bucket
+    walk on rows with zeros, ties, very uneven weights, a zero total and a NaN (walked)."""
+    g = np.random.default_rng(3)
+    for trial in range(600):
+        n, G = int(g.integers(1, 400)), int(g.integers(1, 4))
+        w = g.random((G, n)) * (g.random((G, n)) >= g.random())
+        if trial % 7 == 0:
+            w = g.random((G, n)) ** 12
+        if trial % 11 == 0:
+            w = np.round(w * 4) / 4  # equal running sums and totals on bucket edges
+        if trial % 13 == 0:
+            w[:, : n // 2] = 0.0
+        if trial % 17 == 0:
+            w[0] = 0.0  # a group with no open venue
+        if trial % 19 == 0 and n > 2:
+            w[-1, n // 2] = np.nan
+        cum = np.cumsum(w, axis=1)
+        tot = cum[:, -1].copy()
+        guide, width, scale = guide_tables_nb(cum, tot)
+        for r in range(G):
+            walk = np.zeros(max(n, 1), np.int32)
+            _guide_row_walk_nb(cum[r], tot[r] / max(n, 1), walk)
+            assert np.array_equal(guide[r], walk), (trial, r)
+            assert width[r] == tot[r] / max(n, 1) or np.isnan(tot[r])
 
 
 def test_search_guided_nb_nan_and_negative_targets():

@@ -69,7 +69,7 @@ def visits_nb(
     gain = np.empty(C * K + 1, np.float64)
     for n in range(C * K + 1):
         gain[n] = math.exp(beta_fv * math.log1p(float(n))) - 1.0
-    lb, guide, scale = guide_tables_nb(cum, tot)
+    guide, width, scale = guide_tables_nb(cum, tot)
     for i in range(R):
         ia = i + PREFETCH_AHEAD
         if ia < R and choice[ia] == CENTRE:
@@ -125,7 +125,7 @@ def visits_nb(
                 break
             target = u[i, k] * total
             if target < tot[g]:
-                j = search_guided_nb(cum[g], lb[g], guide[g], scale[g], target)
+                j = search_guided_nb(cum[g], guide[g], width[g], scale[g], target)
             else:
                 target -= tot[g]
                 j = fv[m - 1] if m > 0 else -1
