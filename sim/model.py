@@ -40,6 +40,7 @@ import numpy as np
 from sim import metrics
 from sim.agents import Council, Landlord, Occupier, TownTeam
 from sim.categories import (
+    ATTRACT,
     CAT,
     COMMERCIAL,
     MEET,
@@ -250,6 +251,8 @@ class TownModel(mesa.Model):
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
         self._neigh_cache: tuple[Any, ...] = ()
         self._online_terms: tuple[Any, ...] = ()
+        self._fs_pow: tuple[Any, ...] = ()
+        self._sample_group_cache: tuple[Any, ...] = ()
         self._main_order = self.town.main_street_order()  # for the NEF-style survey
         u = self.world.units
         self._log_attract_base = np.log(np.maximum(u.floorspace, 1e-9))
@@ -285,10 +288,9 @@ class TownModel(mesa.Model):
         """This week's venue-choice weights per visit group (:func:`visits.group_weights`) and
         each unit's spend weight (0 at vacant and non-commercial units)."""
         w, u, rp = self.world, self.world.units, pars.residents
-        log_attract = (
-            np.log(np.maximum(np.where(u.category >= 0, 1.0, 0.0) * self._attract_per_m2(), 1e-12))
-            + self._log_attract_base
-        )
+        log_attract, spend_w = visits.unit_terms_nb(u.category, ATTRACT, SPEND_W)
+        np.log(log_attract, out=log_attract)  # numpy's log, in place
+        log_attract += self._log_attract_base
         gw, cum, tot = visits.group_weights(
             w.pref,
             w.indep_taste,
@@ -302,7 +304,6 @@ class TownModel(mesa.Model):
             rp.huff_a,
             u.quality,
         )
-        spend_w = np.where(u.category >= 0, SPEND_W[np.maximum(u.category, 0)], 0.0)
         return gw, cum, tot, spend_w
 
     def trip_utilities(
@@ -326,7 +327,9 @@ class TownModel(mesa.Model):
             self.world.res,
             pars.residents,
         )
-        attract = centre_attractiveness(u, rp.huff_a) / col.attract_ref
+        attract = (
+            centre_attractiveness(u, rp.huff_a, self._floorspace_pow(rp.huff_a)) / col.attract_ref
+        )
         cu_c, cu_p = trips.common_utilities(
             pars,
             float(d["trip_penalty"]),
@@ -336,7 +339,7 @@ class TownModel(mesa.Model):
             col.marketing,
         )
         ref_c, ref_p = trips.reference_utilities(pars)
-        kappa = trips.visit_spend_share(gw, tot, spend_w)[self._group[self._online_sample]]
+        kappa = trips.visit_spend_share(gw, tot, spend_w)[self._sample_group()]
         log_dc, log_dp = self._log_distances()
         ep, eo = self._online_fixed_terms(log_dp, ref_p, rp.beta_dist)
         cu_o = trips.online_constant_pre_nb(
@@ -507,8 +510,6 @@ class TownModel(mesa.Model):
 
     # ------------------------------------------------------------------ internals
     def _attract_per_m2(self) -> np.ndarray:
-        from sim.categories import ATTRACT
-
         return ATTRACT[np.maximum(self.world.units.category, 0)]
 
     def _log_distances(self) -> tuple[np.ndarray, np.ndarray]:
@@ -528,6 +529,22 @@ class TownModel(mesa.Model):
             )
             self._log_dist = c
         return c[2], c[3]
+
+    def _floorspace_pow(self, huff_a: float) -> np.ndarray:
+        """``floorspace ** huff_a`` per unit for :func:`centre_attractiveness`, computed once
+        (again only for a new exponent or replaced arrays)."""
+        fs, c = self.world.units.floorspace, self._fs_pow
+        if not c or c[0] is not fs or c[1] != float(huff_a):
+            c = self._fs_pow = (fs, float(huff_a), fs ** float(huff_a))
+        return c[2]
+
+    def _sample_group(self) -> np.ndarray:
+        """The visit group of each resident of the online calibration's sample (fixed in a
+        run: gathered once, again only if the arrays are replaced)."""
+        g, sample, c = self._group, self._online_sample, self._sample_group_cache
+        if not c or c[0] is not g or c[1] is not sample:
+            c = self._sample_group_cache = (g, sample, g[sample])
+        return c[2]
 
     def _online_fixed_terms(
         self, log_dp: np.ndarray, park_ref: float, beta_dist: float

@@ -10,6 +10,7 @@ evicting its weakest tie, engagement bounds, and the inverse-CDF helpers.
 
 from __future__ import annotations
 
+import copy
 import math
 import platform
 
@@ -885,6 +886,43 @@ def _assert_gw_equal(args):
     for g, r in zip(got, want, strict=True):
         assert g.shape == r.shape and g.dtype == r.dtype
         np.testing.assert_array_equal(g, r, strict=True)
+
+
+def test_unit_terms_nb_equals_the_numpy_expressions(warm_model):
+    """The one-pass unit terms of the venue weights equal the numpy expressions they replace,
+    bit for bit, at vacant and occupied units of every category."""
+    from sim.categories import ATTRACT, N_CAT, SPEND_W
+
+    rng = np.random.default_rng(12)  # test data only
+    cats = [warm_model.world.units.category]
+    cats += [rng.integers(-1, N_CAT, 400).astype(np.int64) for _ in range(5)]
+    cats += [np.full(7, -1, np.int64), np.arange(N_CAT, dtype=np.int64)]
+    for cat in cats:
+        pre, spend = visits.unit_terms_nb(cat, ATTRACT, SPEND_W)
+        want_pre = np.maximum(np.where(cat >= 0, 1.0, 0.0) * ATTRACT[np.maximum(cat, 0)], 1e-12)
+        want_spend = np.where(cat >= 0, SPEND_W[np.maximum(cat, 0)], 0.0)
+        np.testing.assert_array_equal(pre, want_pre, strict=True)
+        np.testing.assert_array_equal(spend, want_spend, strict=True)
+        assert np.all(spend[cat < 0] == 0.0) and np.all(pre[cat < 0] == 1e-12)
+
+
+def test_centre_attractiveness_with_cached_powers_equals_plain(warm_model):
+    """Centre attractiveness from the cached floorspace powers (a numba sum) equals numpy's
+    sum over the occupied units, for several exponents and occupancies, none occupied too."""
+    from sim.state import centre_attractiveness
+
+    u = warm_model.world.units
+    rng = np.random.default_rng(13)  # test data only
+    for huff_a in (1.0, 0.7, 1.3, 0.5, 2.0):
+        for share_vacant in (0.0, 0.3, 0.9, 1.0):
+            v = copy.copy(u)
+            v.category = np.where(rng.random(u.n) < share_vacant, -1, u.category)
+            pw = u.floorspace**huff_a
+            got = centre_attractiveness(v, huff_a, pw)
+            want = centre_attractiveness(v, huff_a)
+            assert got == want and type(got) is float, (huff_a, share_vacant)
+            if share_vacant == 1.0:
+                assert got == 0.0
 
 
 def test_group_weights_equals_ref_on_model_state(warm_model):

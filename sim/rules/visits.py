@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from sim.logit import guide_tables_nb, search_cum_ref, search_guided_nb
+from sim.npsum import np_maximum_nb
 from sim.prefetch import prefetch_row
 
 CENTRE, PARK, ONLINE = 1, 2, 3
@@ -223,6 +224,26 @@ def visits_ref(
 
 
 @njit(cache=True)
+def unit_terms_nb(category, attract, spend_table):
+    """Per unit, for :func:`group_weights` and the spending of :func:`visits_nb`, in one pass:
+    ``max((1 if occupied else 0) * attract[cat], 1e-12)`` (whose log is the attractiveness
+    term, MODEL.md "Residents": "log attractiveness") and the spend weight ``spend_table[cat]``
+    (0 at a vacant unit). The same floats as the numpy expressions
+    ``np.maximum(np.where(cat >= 0, 1.0, 0.0) * attract[np.maximum(cat, 0)], 1e-12)`` and
+    ``np.where(cat >= 0, spend_table[np.maximum(cat, 0)], 0.0)``."""
+    n = category.shape[0]
+    pre = np.empty(n)
+    spend = np.empty(n)
+    for j in range(n):
+        c = category[j]
+        occ = c >= 0
+        a = (1.0 if occ else 0.0) * attract[c if occ else 0]
+        pre[j] = np_maximum_nb(a, 1e-12)
+        spend[j] = spend_table[c] if occ else 0.0
+    return pre, spend
+
+
+@njit(cache=True)
 def vacant_neighbour_share_nb(category, indptr, indices):
     """Share of each unit's street neighbours that are vacant (0 with no neighbour): the
     blight term of the venue utility (MODEL.md, "Residents"). Counts of vacant neighbours
@@ -288,7 +309,8 @@ def group_weights(
     vs = _sector_part_nb(
         log_attract, log_walk, blight_share, quality, float(walk_b), float(blight), float(huff_a)
     )
-    e = np.exp(_shifted_utilities_nb(vs, vt, occ))
+    e = _shifted_utilities_nb(vs, vt, occ)
+    np.exp(e, out=e)  # numpy's exponential (numba's differs in the last bit), in place
     return _weights_cum_nb(e, occ)
 
 
@@ -384,9 +406,10 @@ def _shifted_utilities_nb(vs, vt, occ):
 @njit(cache=True)
 def _weights_cum_nb(e, occ):
     """Numba kernel of :func:`group_weights`: the weights (``e`` at occupied units, 0 at vacant
-    ones), their running sums along each row (in order, as ``np.cumsum``) and the totals."""
+    ones, written over ``e``, which is returned as ``w``), their running sums along each row
+    (in order, as ``np.cumsum``) and the totals."""
     n_r, n_u = e.shape
-    w = np.empty((n_r, n_u))
+    w = e
     cum = np.empty((n_r, n_u))
     tot = np.zeros(n_r)
     for r in range(n_r):
