@@ -252,6 +252,7 @@ class TownModel(mesa.Model):
         self._neigh_cache: tuple[Any, ...] = ()
         self._online_terms: tuple[Any, ...] = ()
         self._fs_pow: tuple[Any, ...] = ()
+        self._pull = np.empty(0)  # friend pulls of this week's trips, per resident
         self._sample_group_cache: tuple[Any, ...] = ()
         self._main_order = self.town.main_street_order()  # for the NEF-style survey
         u = self.world.units
@@ -313,8 +314,12 @@ class TownModel(mesa.Model):
         gw: np.ndarray,
         tot: np.ndarray,
         spend_w: np.ndarray,
+        pull: np.ndarray | None = None,
     ) -> tuple[float, float, float]:
         """This week's common centre, park and online utilities of the trip choice.
+
+        ``pull``: every resident's friend pull this week (:meth:`friend_pulls`), computed here
+        if not given.
 
         The online constant is calibrated to the driver's online share ``d["online"]`` with the
         centre at its reference utility (:func:`trips.online_constant_nb`); a shock's online
@@ -342,12 +347,12 @@ class TownModel(mesa.Model):
         kappa = trips.visit_spend_share(gw, tot, spend_w)[self._sample_group()]
         log_dc, log_dp = self._log_distances()
         ep, eo = self._online_fixed_terms(log_dp, ref_p, rp.beta_dist)
-        cu_o = trips.online_constant_pre_nb(
+        if pull is None:
+            pull = self.friend_pulls()
+        cu_o = trips.online_constant_pull_nb(
             self._online_sample,
             log_dc,
-            res.went,
-            res.tie_id,
-            res.tie_w,
+            pull,
             res.budget,
             kappa,
             ep,
@@ -359,6 +364,16 @@ class TownModel(mesa.Model):
         ) + float(d["online_boost"])
         self.online_constant = float(cu_o)
         return cu_c, cu_p, float(cu_o)
+
+    def friend_pulls(self) -> np.ndarray:
+        """Every resident's friend pull this week (:func:`trips.friend_pulls_nb`: the
+        strength-weighted share of their ties who went to the centre last week), in a buffer
+        reused from week to week; the trip kernel and the online calibration both read it."""
+        res = self.world.res
+        if self._pull.shape != (res.n,):
+            self._pull = np.empty(res.n)
+        trips.friend_pulls_nb(res.tie_id, res.tie_w, res.went, self._pull)
+        return self._pull
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -380,14 +395,13 @@ class TownModel(mesa.Model):
         K = res.venues.shape[1]
         rp = pars.residents
         gw, cum, tot, spend_w = self.visit_weights(pars)
-        cu_c, cu_p, cu_o = self.trip_utilities(pars, d, gw, tot, spend_w)
+        pull = self.friend_pulls()
+        cu_c, cu_p, cu_o = self.trip_utilities(pars, d, gw, tot, spend_w, pull)
         draws = stream(seed, "trips", week).random(R, dtype=np.float32)
-        trips.trips_nb(
+        trips.trips_pull_nb(
             *self._log_distances(),
             res.online_prop,
-            res.went,
-            res.tie_id,
-            res.tie_w,
+            pull,
             draws,
             cu_c,
             cu_p,

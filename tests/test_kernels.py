@@ -978,6 +978,42 @@ def test_online_constant_pre_nb_equals_online_constant_nb(warm_model, target):
     assert a == trips.online_constant_nb(*args)
 
 
+def test_friend_pulls_feed_the_trip_kernel_and_the_calibration(warm_model):
+    """The week's friend pulls, computed once (friend_pulls_nb), equal the reference pull of
+    every resident, and the kernels that read them give what the kernels computing the pulls
+    themselves give: the same choices and the same online constant, bit for bit."""
+    m = warm_model
+    res = m.world.res
+    pull = np.empty(res.n)
+    trips.friend_pulls_nb(res.tie_id, res.tie_w, res.went, pull)
+    for i in range(res.n):
+        row = zip(res.tie_id[i], res.tie_w[i], strict=True)
+        ws = [(int(f), float(w)) for f, w in row if f >= 0]
+        wsum = sum(w for _, w in ws)
+        want = sum(w for f, w in ws if res.went[f]) / wsum if wsum > 0 else 0.0
+        assert pull[i] == pytest.approx(want, rel=1e-12, abs=0.0)
+    assert 0.0 < pull.max() <= 1.0 and pull.min() >= 0.0
+    args = trips_inputs(m, 2)
+    a, b = np.zeros(res.n, np.int8), np.zeros(res.n, np.int8)
+    trips.trips_nb(*args, a)
+    trips.trips_pull_nb(*args[:3], pull, *args[6:], b)
+    np.testing.assert_array_equal(a, b)
+    for target in (0.02, 0.3):
+        oa = online_constant_args(m, target)
+        sample, log_dc, log_dp, prop = oa[:4]
+        budget, kappa, cref, pref, bd, bf, t = oa[7:]
+        ep, eo = trips.online_fixed_terms_nb(sample, log_dp, prop, pref, bd)
+        got = trips.online_constant_pull_nb(
+            sample, log_dc, pull, budget, kappa, ep, eo, cref, bd, bf, t
+        )
+        assert got == trips.online_constant_nb(*oa)
+    d = {key: float(v[min(m.week, m.n_weeks - 1)]) for key, v in m.driver_table.items()}
+    gw, _, tot, spend_w = m.visit_weights(m.pars)
+    assert m.trip_utilities(m.pars, d, gw, tot, spend_w) == m.trip_utilities(
+        m.pars, d, gw, tot, spend_w, pull.copy()
+    )
+
+
 def test_model_online_terms_cached_and_refreshed(make_model):
     m = make_model(seed=3, steps=2)
     log_dp = m._log_distances()[1]

@@ -65,6 +65,42 @@ def friend_pull_nb(tie_id, tie_w, went, i):
 
 
 @njit(cache=True)
+def friend_pulls_nb(tie_id, tie_w, went, out):
+    """Write every resident's friend pull :func:`friend_pull_nb` into ``out`` (float64, R):
+    computed once a week for the trip kernel and the online calibration alike."""
+    for i in range(out.shape[0]):
+        out[i] = friend_pull_nb(tie_id, tie_w, went, i)
+
+
+@njit(cache=True)
+def trips_pull_nb(
+    log_dist_km,
+    log_park_km,
+    online_prop,
+    pull,
+    u,
+    common_centre,
+    common_park,
+    common_online,
+    beta_dist,
+    beta_friends,
+    choice,
+):
+    """Numba kernel: write each resident's trip choice (0..3) into ``choice``, with the friend
+    pulls ``pull`` given (:func:`friend_pulls_nb`).
+
+    ``log_dist_km`` and ``log_park_km`` are :func:`log_distance` of the distances to the
+    centre and to the park.
+    """
+    R = log_dist_km.shape[0]
+    for i in range(R):
+        v1 = common_centre - beta_dist * log_dist_km[i] + beta_friends * pull[i]
+        v2 = common_park - beta_dist * log_park_km[i]
+        v3 = common_online + online_prop[i]
+        choice[i] = pick_logit4_nb(0.0, v1, v2, v3, u[i])
+
+
+@njit(cache=True)
 def trips_nb(
     log_dist_km,
     log_park_km,
@@ -80,18 +116,23 @@ def trips_nb(
     beta_friends,
     choice,
 ):
-    """Numba kernel: write each resident's trip choice (0..3) into ``choice``.
-
-    ``log_dist_km`` and ``log_park_km`` are :func:`log_distance` of the distances to the
-    centre and to the park.
-    """
-    R = log_dist_km.shape[0]
-    for i in range(R):
-        pull = friend_pull_nb(tie_id, tie_w, went, i)
-        v1 = common_centre - beta_dist * log_dist_km[i] + beta_friends * pull
-        v2 = common_park - beta_dist * log_park_km[i]
-        v3 = common_online + online_prop[i]
-        choice[i] = pick_logit4_nb(0.0, v1, v2, v3, u[i])
+    """:func:`trips_pull_nb` with the friend pulls computed from the ties and last week's
+    trips (``went``): write each resident's trip choice (0..3) into ``choice``."""
+    pull = np.empty(log_dist_km.shape[0])
+    friend_pulls_nb(tie_id, tie_w, went, pull)
+    trips_pull_nb(
+        log_dist_km,
+        log_park_km,
+        online_prop,
+        pull,
+        u,
+        common_centre,
+        common_park,
+        common_online,
+        beta_dist,
+        beta_friends,
+        choice,
+    )
 
 
 def trips_ref(
@@ -256,13 +297,37 @@ def online_constant_pre_nb(
 ):
     """:func:`online_constant_nb` with its fixed terms ``ep``, ``eo`` given (from
     :func:`online_fixed_terms_nb`): the same constant, bit for bit."""
+    pull = np.zeros(log_dc.shape[0])
+    for q in range(sample.shape[0]):
+        i = sample[q]
+        pull[i] = friend_pull_nb(tie_id, tie_w, went, i)
+    return online_constant_pull_nb(
+        sample, log_dc, pull, budget, kappa, ep, eo, centre_ref, beta_dist, beta_friends, target
+    )
+
+
+@njit(cache=True)
+def online_constant_pull_nb(
+    sample,
+    log_dc,
+    pull,
+    budget,
+    kappa,
+    ep,
+    eo,
+    centre_ref,
+    beta_dist,
+    beta_friends,
+    target,
+):
+    """:func:`online_constant_pre_nb` with every resident's friend pull ``pull`` given (from
+    :func:`friend_pulls_nb`, as the trip kernel uses them): the same constant, bit for bit."""
     S = sample.shape[0]
     ec = np.empty(S)
     bb = np.empty(S)
     for q in range(S):
         i = sample[q]
-        pull = friend_pull_nb(tie_id, tie_w, went, i)
-        vc = centre_ref - beta_dist * log_dc[i] + beta_friends * pull
+        vc = centre_ref - beta_dist * log_dc[i] + beta_friends * pull[i]
         ec[q] = math.exp(min(vc, 50.0))
         bb[q] = budget[i]
     # safeguarded Newton on f(c) = num - target den, which rises strictly with c. With
