@@ -925,6 +925,36 @@ def test_centre_attractiveness_with_cached_powers_equals_plain(warm_model):
                 assert got == 0.0
 
 
+def test_group_weights_equals_ref_for_any_shape():
+    """Rows done four at a time (running maxima and sums side by side) give numpy's arrays
+    for any number of taste classes and sectors, with NaN, capped and all-vacant rows."""
+    g = np.random.default_rng(31)  # test data only
+    for trial in range(40):
+        n_t, n_s, n_u = int(g.integers(1, 10)), int(g.integers(1, 4)), int(g.integers(1, 60))
+        cat = np.where(g.random(n_u) < g.random(), -1, g.integers(0, 5, n_u)).astype(np.int64)
+        if trial % 9 == 0:
+            cat[:] = -1
+        quality = g.normal(0, 3, n_u)
+        if trial % 5 == 0:
+            quality[g.integers(n_u)] = 80.0  # far above the cap
+        if trial % 7 == 0:
+            quality[g.integers(n_u)] = np.nan
+        args = [
+            g.normal(0, 1, (n_t, 5)),
+            g.normal(0, 1, n_t),
+            cat,
+            g.random(n_u) < 0.4,
+            g.normal(0, 1, n_u),
+            g.normal(0, 1, (n_s, n_u)),
+            g.random(n_u),
+            1.3,
+            0.8,
+            1.0,
+            quality,
+        ]
+        _assert_gw_equal(args)
+
+
 def test_group_weights_equals_ref_on_model_state(warm_model):
     """The numba shift and running sums give exactly numpy's arrays (bit for bit)."""
     args = _gw_args(warm_model)
