@@ -38,6 +38,7 @@ from sim.state import World, fixed_costs, weekly_rates
 
 _VOLUNTARY = CAT["voluntary"]
 _CHARITY = CAT["charity"]
+_SPONSOR_COUNCIL = SPONSOR["council"]
 
 #: Ledger sums, new rolling margin, new rolling revenue, costs per unit (:func:`_accounts_nb`).
 _Accounts = tuple[
@@ -400,19 +401,323 @@ def vacate(world: World, idx: np.ndarray, week: int, ledger: Ledger) -> None:
     u.vacant_since[idx] = week
 
 
+@njit(cache=True)
+def _step_nb(
+    category: np.ndarray,
+    chain: np.ndarray,
+    meanwhile: np.ndarray,
+    sponsor: np.ndarray,
+    cash: np.ndarray,
+    rent: np.ndarray,
+    subsidy: np.ndarray,
+    lease_end: np.ndarray,
+    opened: np.ndarray,
+    vacant_since: np.ndarray,
+    revenue: np.ndarray,
+    margin: np.ndarray,
+    rev_avg: np.ndarray,
+    rent_paid: np.ndarray,
+    rateable: np.ndarray,
+    anchor: np.ndarray,
+    quality: np.ndarray,
+    floorspace: np.ndarray,
+    renewal: np.ndarray,
+    draws: np.ndarray,
+    commercial: np.ndarray,
+    fixed_per_m2: np.ndarray,
+    margin_by_cat: np.ndarray,
+    costs_pars: tuple[float, float, float, float, bool, float, float],
+    pools: tuple[float, float, float, float],
+    volunteer_supply: float,
+    volunteer_hours_need: float,
+    m: float,
+    reserve_cap_weeks: float,
+    hazard_week: float,
+    threshold: float,
+    week: int,
+    min_age_weeks: float,
+    lease_weeks: tuple[int, int, int],
+    sponsored: tuple[float, float, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One week of :func:`step` on the unit arrays, in place (:func:`_step_ref`, bit for bit).
+
+    ``costs_pars``: rates multiplier, small-business relief threshold (GBP/yr) and relief,
+    community relief, levy on, levy rate, fixed-cost scale; ``pools``: start-up pools (council,
+    Town Team) and sponsor pools (GBP/week); ``lease_weeks``: chain, independent and meanwhile
+    lease lengths; ``sponsored``: the ledger's sponsors' rent, rates and fixed costs so far
+    (GBP, added to unit by unit as before).
+
+    Returns the closed units (sorted), the closure counts (independent, chain,
+    non-commercial), the floats (cost of goods, occupiers' rent, rent subsidy, commercial
+    rates, levy, commercial fixed costs, drawings, sponsors' rent, rates and fixed costs,
+    start-up support used (council, Town Team), sponsor budget used (council, Town Team),
+    volunteer hours used, occupiers' cash before, after, cash of the closed units) and the
+    number of payments from each of those four pools.
+    """
+    n = category.shape[0]
+    rm, sbr_t, sbr, cr, levy_on, levy_rate, fixed_scale = costs_pars
+    occ, com, nonc, rates, levy, fixed, want = _unit_costs_nb(
+        category,
+        rateable,
+        floorspace,
+        rent,
+        subsidy,
+        commercial,
+        fixed_per_m2,
+        rm,
+        sbr_t,
+        sbr,
+        cr,
+        levy_on,
+        levy_rate,
+        fixed_scale,
+    )
+    cash_before = pairwise_sum_nb(cash)
+    rent_paid[:] = 0.0
+    # start-up subsidies, in unit order while the pools last (council first)
+    paid_sub = np.zeros(n)
+    used = np.zeros(4)
+    n_used = np.zeros(4, np.int64)
+    for j in range(n):
+        w = want[j]
+        if w > 0:
+            for p in range(2):
+                if pools[p] - used[p] >= w:
+                    used[p] += w
+                    n_used[p] += 1
+                    paid_sub[j] = w
+                    break
+            if paid_sub[j] == 0:
+                subsidy[j] = 0.0
+    margin_cat = np.empty(n)
+    for j in range(n):
+        c = category[j]
+        margin_cat[j] = margin_by_cat[c if c > 0 else 0]
+    sums, new_margin, new_rev, _ = _accounts_nb(
+        com,
+        chain,
+        revenue,
+        margin_cat,
+        rent,
+        paid_sub,
+        rates,
+        levy,
+        fixed,
+        cash,
+        margin,
+        rev_avg,
+        rent_paid,
+        m,
+        reserve_cap_weeks,
+    )
+    margin[:] = new_margin
+    rev_avg[:] = new_rev
+    # non-commercial uses: sponsors pay; voluntary uses need volunteer hours
+    rent_s, rates_s, fixed_s = sponsored
+    hours_left = volunteer_supply
+    vol_used = 0.0
+    lost = np.empty(n, np.int64)
+    n_lost = 0
+    for j in range(n):
+        if not nonc[j]:
+            continue
+        need = rent[j] + rates[j] + fixed[j]
+        p = 2 if sponsor[j] == _SPONSOR_COUNCIL else 3
+        ok = pools[p] - used[p] >= need
+        if ok and category[j] == _VOLUNTARY:
+            ok = hours_left >= volunteer_hours_need
+            if ok:
+                hours_left -= volunteer_hours_need
+                vol_used += volunteer_hours_need
+        if ok:
+            used[p] += need
+            n_used[p] += 1
+            rent_s += rent[j]
+            rates_s += rates[j]
+            fixed_s += fixed[j]
+            rent_paid[j] = rent[j]
+        else:
+            lost[n_lost] = j
+            n_lost += 1
+    renew, gone, counts = _exits_nb(
+        occ,
+        com,
+        nonc,
+        chain,
+        cash,
+        draws,
+        hazard_week,
+        threshold,
+        week,
+        opened,
+        min_age_weeks,
+        margin,
+        lease_end,
+        lost[:n_lost],
+        renewal,
+        rates,
+        levy,
+        fixed,
+        margin_cat,
+        rev_avg,
+    )
+    lease_chain, lease_indep, lease_mw = lease_weeks
+    for j in range(n):
+        if renew[j]:
+            if com[j]:
+                rent[j] = renewal[j]
+                anchor[j] = renewal[j]
+                meanwhile[j] = False
+            if nonc[j]:
+                lease_end[j] = week + lease_mw
+            else:
+                lease_end[j] = week + (lease_chain if chain[j] else lease_indep)
+    # vacate the closed units: the occupier leaves with its remaining cash
+    cash_gone = np.empty(gone.shape[0])
+    for q in range(gone.shape[0]):
+        j = gone[q]
+        cash_gone[q] = cash[j]
+        category[j] = -1
+        chain[j] = False
+        meanwhile[j] = False
+        sponsor[j] = 0
+        cash[j] = 0.0
+        rent[j] = 0.0
+        subsidy[j] = 0.0
+        margin[j] = 0.0
+        rev_avg[j] = 0.0
+        quality[j] = 0.0
+        vacant_since[j] = week
+    floats = np.array(
+        [
+            sums[0],
+            sums[1],
+            sums[2],
+            sums[3],
+            sums[4],
+            sums[5],
+            sums[6],
+            rent_s,
+            rates_s,
+            fixed_s,
+            used[0],
+            used[1],
+            used[2],
+            used[3],
+            vol_used,
+            cash_before,
+            pairwise_sum_nb(cash),
+            pairwise_sum_nb(cash_gone),
+        ]
+    )
+    return gone, counts, floats, n_used
+
+
+def _pool(total: float, n_paid: int) -> float:
+    """A pool's use as the old Python loop left it: 0.0, or numpy's float after a payment."""
+    return np.float64(total) if n_paid else 0.0
+
+
 def step(
     world: World, pars: Params, online: float, renewal: np.ndarray, week: int, draws: np.ndarray
 ) -> dict:
     """Run one week of occupier accounts and exits; returns counts of closures by kind.
 
     ``renewal``: the rent each landlord asks at renewal (GBP/week); ``draws``: one uniform
-    draw per unit (named stream ``occupiers``) for personal exits.
+    draw per unit (named stream ``occupiers``) for personal exits. The work is one kernel,
+    :func:`_step_nb` (the same results as :func:`_step_ref`, bit for bit).
     """
+    u, col, L = world.units, world.col, world.ledger
+    op, tp, cp = pars.occupiers, pars.town_team, pars.council
+    gone, n_closed, f, n_used = _step_nb(
+        u.category,
+        u.chain,
+        u.meanwhile,
+        u.sponsor,
+        u.cash,
+        u.rent,
+        u.subsidy,
+        u.lease_end,
+        u.opened,
+        u.vacant_since,
+        u.revenue,
+        u.margin,
+        u.rev_avg,
+        u.rent_paid,
+        u.rateable,
+        u.anchor,
+        u.quality,
+        u.floorspace,
+        renewal,
+        draws,
+        COMMERCIAL,
+        FIXED_PER_M2,
+        MARGIN,
+        (
+            float(cp.rates_multiplier),
+            float(cp.sbr_threshold),
+            float(cp.small_business_relief),
+            float(cp.community_relief),
+            bool(tp.enabled),
+            float(tp.levy),
+            float(op.fixed_scale),
+        ),
+        (
+            float(col.pool_startup_council),
+            float(col.pool_startup_tt),
+            float(col.pool_sponsor_council),
+            float(col.pool_sponsor_tt),
+        ),
+        float(col.volunteer_supply),
+        float(op.volunteer_hours_need),
+        float(op.margin_memory),
+        float(op.reserve_cap_weeks),
+        op.exit_hazard / 52.0,
+        float(op.chain_threshold + op.chain_threshold_online * online),
+        int(week),
+        float(op.min_age_weeks),
+        (int(op.lease_chain_weeks), int(op.lease_indep_weeks), int(op.lease_meanwhile_weeks)),
+        (float(L.rent_sponsors), float(L.rates_sponsors), float(L.fixed_sponsors)),
+    )
+    (cogs, rent_own, sub, rates_com, levy_sum, fixed_com, drawings, rent_s, rates_s, fixed_s) = f[
+        :10
+    ].tolist()
+    L.cogs += cogs
+    L.rent_occupiers += rent_own
+    L.rent_subsidy += sub
+    L.rates_occupiers += rates_com
+    L.levy_paid += levy_sum
+    L.fixed += fixed_com
+    L.drawings += drawings
+    if n_used[2] or n_used[3]:  # a sponsor paid: its flows were added unit by unit
+        L.rent_sponsors, L.rates_sponsors, L.fixed_sponsors = rent_s, rates_s, fixed_s
+    col.used_startup_council = _pool(f[10], n_used[0])
+    col.used_startup_tt = _pool(f[11], n_used[1])
+    col.used_sponsor_council = col.commit_council = _pool(f[12], n_used[2])
+    col.used_sponsor_tt = col.commit_tt = _pool(f[13], n_used[3])
+    col.volunteer_used = float(f[14])
+    if gone.size:
+        L.exit_cash += float(f[17])
+    L.occ_cash_change += float(f[16]) - float(f[15])
+    return {
+        "closures_independent": int(n_closed[0]),
+        "closures_chain": int(n_closed[1]),
+        "closures_noncommercial": int(n_closed[2]),
+        "closures": int(gone.size),
+        "closed_units": gone,
+    }
+
+
+def _step_ref(
+    world: World, pars: Params, online: float, renewal: np.ndarray, week: int, draws: np.ndarray
+) -> dict:
+    """Plain-numpy reference of :func:`step` (:func:`_step_nb`): the code step ran before,
+    with the references of its former kernels."""
     u, col, L = world.units, world.col, world.ledger
     op, tp = pars.occupiers, pars.town_team
     cat = np.maximum(u.category, 0)
     cp = pars.council
-    occ, com, nonc, rates, levy, fixed, want = _unit_costs_nb(
+    occ, com, nonc, rates, levy, fixed, want = _unit_costs_ref(
         u.category,
         u.rateable,
         u.floorspace,
@@ -445,7 +750,7 @@ def step(
     u.subsidy[(want > 0) & (paid_sub == 0)] = 0.0  # support ended: the occupier pays in full
 
     # --- commercial accounts
-    sums = _accounts_nb(
+    sums = _accounts_ref(
         com,
         u.chain,
         u.revenue,
@@ -500,7 +805,7 @@ def step(
 
     # --- exits
     threshold = op.chain_threshold + op.chain_threshold_online * online
-    renew, gone, n_closed = _exits_nb(
+    renew, gone, n_closed = _exits_ref(
         occ,
         com,
         nonc,
