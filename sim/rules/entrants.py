@@ -65,6 +65,11 @@ STARTUP_COST = 2500.0  # GBP of weekly support pool per supported start-up appli
 N_LOOK = 3  # vacant units an applicant considers
 _CHARITY = CAT["charity"]
 _VOLUNTARY = CAT["voluntary"]
+_STARTUP = CAT["startup"]
+_LEARNING = CAT["learning"]
+_COMMUNITY = CAT["community"]
+_SPONSOR_COUNCIL = SPONSOR["council"]
+_SPONSOR_TT = SPONSOR["town_team"]
 SIGNAL_FLOOR = 0.25  # lowest market signal: applicants still arrive at a quarter of the rate
 
 _KEYS = (
@@ -207,6 +212,177 @@ def _empty_apps() -> dict[str, list]:
     return {k: [] for k in _KEYS}
 
 
+_DTYPES = {
+    "unit": np.int64,
+    "category": np.int64,
+    "chain": np.bool_,
+    "meanwhile": np.bool_,
+    "brokered": np.bool_,
+    "sponsor": np.int64,
+    "subsidy": np.float64,
+    "rent": np.float64,
+    "cash": np.float64,
+    "quality": np.float64,
+}
+
+
+@njit(cache=True)
+def _applicants_nb(
+    counts: np.ndarray,
+    draws: np.ndarray,
+    optimism: np.ndarray,
+    z_quality: np.ndarray,
+    vacant: np.ndarray,
+    retail_class: np.ndarray,
+    rateable: np.ndarray,
+    floorspace: np.ndarray,
+    loc: np.ndarray,
+    ask: np.ndarray,
+    rev_cat: np.ndarray,
+    tables: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    signals: tuple[float, float],
+    lack: np.ndarray,
+    room: tuple[float, float],
+    spare_hours: float,
+    volunteer_hours_need: float,
+    chain_p: float,
+    startup_subsidy: float,
+    look_pars: tuple[float, float, float, float, float, float, float, bool, float],
+    entry_pars: tuple[float, float, float, float],
+) -> tuple[int, tuple[np.ndarray, ...]]:
+    """The applicants of :func:`applicants` (:func:`_applicants_ref`, bit for bit).
+
+    ``counts``: applicants by source (market, start-up support, brokerage, recruitment);
+    ``draws``: 8 uniform draws per applicant, in that order; ``optimism``: each applicant's
+    optimism factor (numpy's exp of its draw 6) and ``z_quality`` its standard-normal quality
+    (``ndtri`` of its draw 4); ``tables``: :data:`_ENTRY_CUM` and the category tables
+    CHAINABLE, COMMERCIAL, RETAIL_USE, FIXED_PER_M2 and MARGIN; ``signals``: the centre's
+    rolling revenue per m2 and the reference (GBP/m2/week); ``lack``: the categories residents
+    lack; ``room``: the sponsors' (council, Town Team) room in their budgets (GBP/week);
+    ``look_pars``: planning flexibility, meanwhile rent share, rates multiplier, small-business
+    relief threshold (GBP/yr) and relief, community relief, fixed-cost scale, levy on, levy
+    rate; ``entry_pars``: hurdle, chain hurdle, reserve weeks and quality sd.
+
+    Returns the number of applications and their arrays (unit, category, chain, meanwhile,
+    brokered, sponsor, subsidy, rent GBP/week, cash GBP, quality), the first entries valid.
+    """
+    entry_cum, chainable, commercial, retail_use, fixed_per_m2, margin = tables
+    rev_all, spend_ref = signals
+    flex, mw_rent, rm, sbr_t, sbr, cr, fixed_scale, levy_on, levy_rate = look_pars
+    hurdle_indep, hurdle_chain, reserve_weeks, quality_sd = entry_pars
+    room0, room1 = room
+    t_all = draws.shape[0]
+    unit = np.empty(t_all, np.int64)
+    cat = np.empty(t_all, np.int64)
+    is_chain = np.empty(t_all, np.bool_)
+    is_mw = np.empty(t_all, np.bool_)
+    is_brokered = np.empty(t_all, np.bool_)
+    spons = np.empty(t_all, np.int64)
+    subs = np.empty(t_all, np.float64)
+    rents = np.empty(t_all, np.float64)
+    cashes = np.empty(t_all, np.float64)
+    quals = np.empty(t_all, np.float64)
+    n_lack = lack.shape[0]
+    n_cum = entry_cum.shape[0]
+    k = 0
+    i = -1
+    for source in range(4):
+        for _ in range(counts[source]):
+            i += 1
+            d = draws[i]
+            chain, meanwhile, brokered, sponsor, subsidy = False, False, False, 0, 0.0
+            if source == 0:
+                c = 0  # np.searchsorted(_ENTRY_CUM, d[0], side="right")
+                while c < n_cum and entry_cum[c] <= d[0]:
+                    c += 1
+                c = min(c, N_CAT - 1)
+                chain = chainable[c] and d[1] < chain_p
+            elif source == 1:
+                c = _STARTUP
+                subsidy = startup_subsidy
+                meanwhile = d[1] < 0.5
+            elif source == 2:
+                brokered = meanwhile = True
+                p = 0 if room0 >= room1 else 1
+                if (room0 if p == 0 else room1) > 0:
+                    sponsor = _SPONSOR_COUNCIL if p == 0 else _SPONSOR_TT
+                    if spare_hours >= volunteer_hours_need:
+                        c = _VOLUNTARY
+                        spare_hours -= volunteer_hours_need
+                    else:
+                        c = _LEARNING if d[1] < 0.5 else _COMMUNITY
+                else:
+                    c = _STARTUP
+            else:
+                if n_lack == 0:
+                    continue
+                c = lack[min(int(d[1] * n_lack), n_lack - 1)]
+                subsidy = startup_subsidy
+            com_c = commercial[c]
+            per_m2 = 0.0
+            opt = 0.0
+            if com_c:
+                per_m2 = rev_cat[c] if rev_cat[c] > 0 else rev_all
+                if per_m2 <= 0:  # nothing trades: expect the centre's reference trading
+                    per_m2 = spend_ref
+                opt = optimism[i]
+            n_look, j, rent_k, cost_k, ratio_k = _look_nb(
+                d,
+                vacant,
+                retail_class,
+                rateable,
+                floorspace,
+                loc,
+                ask,
+                c,
+                retail_use[c],
+                flex,
+                mw_rent if meanwhile else 1.0,
+                rm,
+                sbr_t,
+                sbr,
+                cr,
+                c == _CHARITY or not com_c,
+                fixed_per_m2[c],
+                fixed_scale,
+                levy_on and com_c,
+                levy_rate,
+                com_c,
+                per_m2,
+                opt,
+                margin[c],
+                subsidy,
+            )
+            if n_look == 0:
+                continue
+            if com_c:
+                if ratio_k < (hurdle_chain if chain else hurdle_indep):
+                    continue
+            elif sponsor == _SPONSOR_COUNCIL:
+                if room0 < cost_k:
+                    continue
+                room0 -= cost_k
+            else:
+                if room1 < cost_k:
+                    continue
+                room1 -= cost_k
+            cash = 0.0
+            if com_c and not chain:
+                cash = reserve_weeks * cost_k * (0.5 + d[7])
+            unit[k] = j
+            cat[k] = c
+            is_chain[k] = chain
+            is_mw[k] = meanwhile
+            is_brokered[k] = brokered
+            spons[k] = sponsor
+            subs[k] = subsidy
+            rents[k] = rent_k
+            cashes[k] = cash
+            quals[k] = quality_sd * z_quality[i]
+            k += 1
+    return k, (unit, cat, is_chain, is_mw, is_brokered, spons, subs, rents, cashes, quals)
+
+
 def applicants(
     world: World,
     pars: Params,
@@ -216,8 +392,90 @@ def applicants(
     week: int,
     rng: np.random.Generator,
 ) -> dict:
-    """This week's applications (equal-length arrays keyed as in the landlords rule)."""
+    """This week's applications (equal-length arrays keyed as in the landlords rule).
+
+    The draws are made as before (the Poisson counts, then 8 uniforms per applicant, in
+    order); the applicants are then one kernel, :func:`_applicants_nb` (the same results as
+    :func:`_applicants_ref`, bit for bit).
+    """
     u, col, ep, lp = world.units, world.col, pars.entrants, pars.landlords
+    cp, op = pars.council, pars.occupiers
+    vacant = np.flatnonzero(u.category < 0)
+    signal = (col.rev_all / col.spend_ref) ** ep.signal_elasticity if col.spend_ref > 0 else 0.0
+    signal = max(signal, SIGNAL_FLOOR)  # entrepreneurs keep scouting even a dead centre
+    lam = np.array(
+        [
+            ep.arrival_rate * signal * spend_mult,
+            (col.pool_startup_council + col.pool_startup_tt) / STARTUP_COST,
+            col.brokered,
+            col.recruit,
+        ]
+    )
+    counts = rng.poisson(np.maximum(lam, 0.0))
+    if vacant.size == 0:
+        return {k: np.zeros(0) for k in _KEYS}
+    total = int(counts.sum())
+    if total == 0:
+        return {k: np.zeros(0, _DTYPES[k]) for k in _KEYS}
+    draws = rng.random((total, 8))  # 8 draws per applicant, as one call per applicant made
+    optimism = np.exp(ep.optimism_sd * (draws[:, 6] * 2.0 - 1.0) * 1.7320508)  # sd-matched
+    z_quality = ndtri(np.minimum(np.maximum(draws[:, 4], 1e-12), 1 - 1e-12))
+    lack = []
+    if col.access_grocery < 0.5:
+        lack.append(CAT["convenience"])
+    if col.access_health < 0.5:
+        lack.append(CAT["health"])
+    n, arrays = _applicants_nb(
+        counts,
+        draws,
+        optimism,
+        z_quality,
+        vacant,
+        u.retail_class,
+        u.rateable,
+        u.floorspace,
+        u.loc,
+        ask,
+        col.rev_cat,
+        (_ENTRY_CUM, CHAINABLE, COMMERCIAL, RETAIL_USE, FIXED_PER_M2, MARGIN),
+        (float(col.rev_all), float(col.spend_ref)),
+        np.array(lack, np.int64),
+        (
+            max(col.pool_sponsor_council - col.commit_council, 0.0),
+            max(col.pool_sponsor_tt - col.commit_tt, 0.0),
+        ),
+        float(col.volunteer_supply - col.volunteer_used),
+        float(op.volunteer_hours_need),
+        min(1.0, ep.chain_share * chain_expansion),
+        float(cp.startup_subsidy),
+        (
+            float(cp.planning_flex),
+            float(lp.meanwhile_rent),
+            float(cp.rates_multiplier),
+            float(cp.sbr_threshold),
+            float(cp.small_business_relief),
+            float(cp.community_relief),
+            float(op.fixed_scale),
+            bool(pars.town_team.enabled),
+            float(pars.town_team.levy),
+        ),
+        (float(ep.hurdle), float(ep.chain_hurdle), float(op.reserve_weeks), float(op.quality_sd)),
+    )
+    return {k: a[:n] for k, a in zip(_KEYS, arrays, strict=True)}
+
+
+def _applicants_ref(
+    world: World,
+    pars: Params,
+    ask: np.ndarray,
+    spend_mult: float,
+    chain_expansion: float,
+    week: int,
+    rng: np.random.Generator,
+) -> dict:
+    """Plain-numpy reference of :func:`applicants` (:func:`_applicants_nb`): the code applicants
+    ran before, with :func:`_look_ref` for the look at vacant units."""
+    u, col, ep = world.units, world.col, pars.entrants
     vacant = np.flatnonzero(u.category < 0)
     apps = _empty_apps()
     signal = (col.rev_all / col.spend_ref) ** ep.signal_elasticity if col.spend_ref > 0 else 0.0
@@ -279,7 +537,7 @@ def applicants(
                 if per_m2 <= 0:  # nothing trades: expect the centre's reference trading
                     per_m2 = col.spend_ref
                 optimism = np.exp(ep.optimism_sd * (d[6] * 2.0 - 1.0) * 1.7320508)  # sd-matched
-            n_look, j, rent_k, cost_k, ratio_k = _look_nb(
+            n_look, j, rent_k, cost_k, ratio_k = _look_ref(
                 d,
                 vacant,
                 u.retail_class,
@@ -288,22 +546,10 @@ def applicants(
                 u.loc,
                 ask,
                 c,
-                bool(RETAIL_USE[c]),
-                pars.council.planning_flex,
-                lp.meanwhile_rent if meanwhile else 1.0,
-                pars.council.rates_multiplier,
-                pars.council.sbr_threshold,
-                pars.council.small_business_relief,
-                pars.council.community_relief,
-                c == _CHARITY or not com_c,
-                float(FIXED_PER_M2[c]),
-                pars.occupiers.fixed_scale,
-                bool(pars.town_team.enabled and com_c),
-                pars.town_team.levy,
-                com_c,
+                pars,
+                meanwhile,
                 float(per_m2),
                 float(optimism),
-                float(MARGIN[c]),
                 subsidy,
             )
             if n_look == 0:
