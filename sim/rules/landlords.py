@@ -221,6 +221,140 @@ def asset_transfer(world: World, pars: Params, week: int, rng: np.random.Generat
     return 1
 
 
+@njit(cache=True)
+def _let_units_nb(
+    app_unit: np.ndarray,
+    app_category: np.ndarray,
+    app_chain: np.ndarray,
+    app_meanwhile: np.ndarray,
+    app_brokered: np.ndarray,
+    app_sponsor: np.ndarray,
+    app_subsidy: np.ndarray,
+    app_rent: np.ndarray,
+    app_cash: np.ndarray,
+    app_quality: np.ndarray,
+    accept_draw: np.ndarray,
+    category: np.ndarray,
+    chain: np.ndarray,
+    meanwhile: np.ndarray,
+    sponsor: np.ndarray,
+    subsidy: np.ndarray,
+    rent: np.ndarray,
+    anchor: np.ndarray,
+    lease_end: np.ndarray,
+    opened: np.ndarray,
+    margin: np.ndarray,
+    rev_avg: np.ndarray,
+    cash: np.ndarray,
+    quality: np.ndarray,
+    retail_class: np.ndarray,
+    owner_type: np.ndarray,
+    vacant_since: np.ndarray,
+    retail_use: np.ndarray,
+    week: int,
+    choice_pars: tuple[bool, float, float, float, float, float],
+    lease_weeks: tuple[int, int, int],
+    cash_flows: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The lettings of :func:`let_units` on the unit arrays, in place (:func:`_let_units_ref`,
+    bit for bit): the applied-for units in unit order, each one's applications in order.
+
+    ``choice_pars``: meanwhile lets allowed, weeks before a meanwhile let, empty-property
+    rates, patience weeks, chain preference, rent floor; ``lease_weeks``: meanwhile, chain
+    and independent lease lengths; ``cash_flows``: the ledger's entry cash and change in
+    occupiers' cash so far (GBP, added to unit by unit as before).
+
+    Returns the let units, the counts (openings, chain, independent, non-commercial,
+    meanwhile, relet spell weeks) and the two ledger flows.
+    """
+    lp_meanwhile, mw_after, empty_rates, patience, chain_pref, rent_floor = choice_pars
+    lease_mw, lease_chain, lease_indep = lease_weeks
+    entry_cash, occ_cash_change = cash_flows
+    n_app = app_unit.shape[0]
+    order = np.argsort(app_unit, kind="mergesort")  # by unit, then application
+    let = np.empty(n_app, np.int64)
+    counts = np.zeros(6, np.int64)
+    n_let = 0
+    q = 0
+    while q < n_app:
+        j = app_unit[order[q]]
+        end = q
+        while end < n_app and app_unit[order[end]] == j:
+            end += 1
+        first = q
+        q = end
+        if category[j] >= 0:
+            continue
+        owner = owner_type[j]
+        weeks = week - vacant_since[j]
+        best = -1
+        best_score = -np.inf
+        for r in range(first, end):
+            a = order[r]
+            mw = app_meanwhile[a]
+            brokered = app_brokered[a]
+            ch = app_chain[a]
+            noncom = app_sponsor[a] > 0
+            if mw:
+                allowed = (lp_meanwhile and weeks >= mw_after) or (
+                    brokered and (owner == COUNCIL or owner == COMMUNITY)
+                )
+                if owner == INST and not brokered and empty_rates <= 0.0:
+                    allowed = False
+                if not allowed:
+                    continue
+            if owner == INST and not ch and not mw:
+                if weeks < patience and accept_draw[a] < chain_pref:
+                    continue
+            score = app_rent[a]
+            if owner == INST:
+                score += 1e9 if ch else 0.0
+            elif owner == COMMUNITY:
+                score += 1e9 if (noncom or not ch) else 0.0
+            if score > best_score:
+                best, best_score = a, score
+        if best < 0:
+            continue
+        a = best
+        counts[5] += weeks
+        c = app_category[a]
+        category[j] = c
+        chain[j] = app_chain[a]
+        meanwhile[j] = app_meanwhile[a]
+        sponsor[j] = app_sponsor[a]
+        subsidy[j] = app_subsidy[a]
+        rent[j] = app_rent[a]
+        if not meanwhile[j]:
+            if owner != INST:
+                anchor[j] = rent[j]
+            else:
+                floor = anchor[j] * rent_floor
+                anchor[j] = rent[j] if rent[j] > floor else floor  # Python's max
+        if meanwhile[j] or sponsor[j] > 0:
+            lease_end[j] = week + lease_mw
+        else:
+            lease_end[j] = week + (lease_chain if chain[j] else lease_indep)
+        opened[j] = week
+        margin[j] = 0.0
+        rev_avg[j] = 0.0
+        cash[j] = app_cash[a]
+        quality[j] = app_quality[a]
+        entry_cash += cash[j]
+        occ_cash_change += cash[j]
+        retail_class[j] = retail_use[c]  # the use class follows the permitted use
+        let[n_let] = j
+        n_let += 1
+        counts[0] += 1
+        if sponsor[j] > 0:
+            counts[3] += 1
+        elif chain[j]:
+            counts[1] += 1
+        else:
+            counts[2] += 1
+        counts[4] += meanwhile[j]
+    return let[:n_let], counts, entry_cash, occ_cash_change
+
+
 def let_units(
     world: World,
     pars: Params,
@@ -233,8 +367,87 @@ def let_units(
 
     ``apps`` holds equal-length arrays: unit, category, chain, meanwhile, brokered, sponsor,
     subsidy, rent (offered, GBP/week), cash (the entrant's starting reserve, GBP), quality.
-    Returns counts of openings by kind and the indices of let units.
+    Returns counts of openings by kind and the indices of let units. The choices are one
+    kernel, :func:`_let_units_nb` (the same results as :func:`_let_units_ref`, bit for bit).
     """
+    u, lp, cp, op = world.units, pars.landlords, pars.council, pars.occupiers
+    n_app = apps["unit"].size
+    accept_draw = rng.random(max(n_app, 1))
+    if n_app == 0:
+        return {
+            "openings": 0,
+            "openings_chain": 0,
+            "openings_independent": 0,
+            "openings_noncommercial": 0,
+            "openings_meanwhile": 0,
+            "relet_spell_weeks": 0,
+            "opened_units": np.zeros(0, np.int64),
+        }
+    L = world.ledger
+    let, n, entry_cash, occ_cash_change = _let_units_nb(
+        np.asarray(apps["unit"], np.int64),
+        np.asarray(apps["category"], np.int64),
+        np.asarray(apps["chain"], np.bool_),
+        np.asarray(apps["meanwhile"], np.bool_),
+        np.asarray(apps["brokered"], np.bool_),
+        np.asarray(apps["sponsor"], np.int64),
+        np.asarray(apps["subsidy"], np.float64),
+        np.asarray(apps["rent"], np.float64),
+        np.asarray(apps["cash"], np.float64),
+        np.asarray(apps["quality"], np.float64),
+        accept_draw,
+        u.category,
+        u.chain,
+        u.meanwhile,
+        u.sponsor,
+        u.subsidy,
+        u.rent,
+        u.anchor,
+        u.lease_end,
+        u.opened,
+        u.margin,
+        u.rev_avg,
+        u.cash,
+        u.quality,
+        u.retail_class,
+        u.owner_type,
+        u.vacant_since,
+        RETAIL_USE,
+        int(week),
+        (
+            bool(lp.meanwhile),
+            float(lp.meanwhile_after_weeks),
+            float(cp.empty_rates),
+            float(lp.patience_weeks),
+            float(lp.chain_preference),
+            float(lp.rent_floor),
+        ),
+        (int(op.lease_meanwhile_weeks), int(op.lease_chain_weeks), int(op.lease_indep_weeks)),
+        (float(L.entry_cash), float(L.occ_cash_change)),
+    )
+    if let.size:  # the flows were added unit by unit, as numpy floats
+        L.entry_cash, L.occ_cash_change = np.float64(entry_cash), np.float64(occ_cash_change)
+    return {
+        "openings": int(n[0]),
+        "openings_chain": int(n[1]),
+        "openings_independent": int(n[2]),
+        "openings_noncommercial": int(n[3]),
+        "openings_meanwhile": int(n[4]),
+        "relet_spell_weeks": int(n[5]),
+        "opened_units": let,
+    }
+
+
+def _let_units_ref(
+    world: World,
+    pars: Params,
+    apps: dict[str, np.ndarray],
+    ask: np.ndarray,
+    week: int,
+    rng: np.random.Generator,
+) -> dict:
+    """Plain-numpy reference of :func:`let_units` (:func:`_let_units_nb`): the code it ran
+    before."""
     u, lp, cp, op = world.units, pars.landlords, pars.council, pars.occupiers
     n_app = apps["unit"].size
     accept_draw = rng.random(max(n_app, 1))
