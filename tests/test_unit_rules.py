@@ -244,3 +244,73 @@ def test_let_units_equal_reference(make_model):
         assert sum(r[key] for r, _ in opened) > 0, key
     assert sum(r["openings_meanwhile"] for r, _ in opened) > 0
     assert any(r["openings"] == 0 for r, _ in opened)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_market_rules_equal_reference(make_model, seed):
+    """landlords.update_market, asking_rents (with vacancies longer than the cached table of
+    powers), collect_rent and entrants.update_signals equal their old code, bit for bit."""
+    from sim.rules import entrants, landlords
+
+    m = make_model(seed=1 + seed % 3, steps=8)
+    rng = np.random.default_rng(400 + seed)
+    w = shaken_market(m, rng)
+    u = w.units
+    u.owner_type[:] = rng.integers(0, 4, u.n)
+    u.rent_paid[:] = np.where(rng.random(u.n) < 0.7, rng.random(u.n) * 900, 0.0)
+    u.anchor[:] = rng.random(u.n) * 1500
+    week = m.week + int(rng.choice([0, 3000]))  # vacancies beyond the powers cached so far
+    w.col.demand_ref = float(rng.choice([0.0, 12.0]))
+    lp = dataclasses.replace(m.pars.landlords, local_rent_cut=float(rng.uniform(0.001, 0.1)))
+    pars = dataclasses.replace(m.pars, landlords=lp)
+    w1, w2 = copy.deepcopy(w), copy.deepcopy(w)
+    landlords.update_market(w1, pars)
+    landlords._update_market_ref(w2, pars)
+    assert_worlds_equal(w1, w2)
+    _same(
+        landlords.asking_rents(w1, pars, week), landlords._asking_rents_ref(w2, pars, week), "ask"
+    )
+    assert_worlds_equal(w1, w2)
+    landlords.collect_rent(w1)
+    landlords._collect_rent_ref(w2)
+    assert_worlds_equal(w1, w2)
+    for memory in (1.0, pars.occupiers.margin_memory):
+        entrants.update_signals(w1, memory)
+        entrants._update_signals_ref(w2, memory)
+        assert_worlds_equal(w1, w2)
+
+
+def test_powers_are_numpys_power_of_the_weeks():
+    """The cached powers equal numpy's ``base ** weeks`` on int32 weeks for every week, in
+    arrays of any length and order (numpy's SIMD power differs from libm's in the last bit)."""
+    from sim.rules.landlords import _powers
+
+    rng = np.random.default_rng(5)
+    for base in (0.97, 1.0 - 0.0123, float(rng.uniform(0.8, 1.0))):
+        table = _powers(base, 2500)
+        assert table.size > 2500
+        for n in (1, 2, 7, 8, 9, 300, 2501):
+            weeks = rng.integers(0, 2501, n).astype(np.int32)
+            assert (base**weeks).tobytes() == table[weeks].tobytes()
+    assert _powers(0.9, 5000).size > 5000 and _powers(0.9, 10) is _powers(0.9, 4000)
+
+
+def test_collect_rent_bincount_length_and_negative_landlord(make_model):
+    """Landlord ids beyond n_landlords lengthen the income array as np.bincount does; a
+    negative id is refused as np.bincount refuses it."""
+    from sim.rules import landlords
+
+    m = make_model(seed=1, steps=2)
+    w = copy.deepcopy(m.world)
+    w.units.landlord[3] = w.n_landlords + 4
+    w.units.rent_paid[3] = 17.5
+    w1, w2 = copy.deepcopy(w), copy.deepcopy(w)
+    landlords.collect_rent(w1)
+    landlords._collect_rent_ref(w2)
+    assert w1.col.landlord_income.size == w.n_landlords + 5
+    assert_worlds_equal(w1, w2)
+    w.units.landlord[3] = -1
+    with pytest.raises(ValueError):
+        landlords.collect_rent(copy.deepcopy(w))
+    with pytest.raises(ValueError):
+        landlords._collect_rent_ref(copy.deepcopy(w))

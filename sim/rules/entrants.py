@@ -589,7 +589,42 @@ def _applicants_ref(
 
 
 def update_signals(world: World, memory: float) -> None:
-    """Rolling commercial revenue per m2, overall and by category (the market signal)."""
+    """Rolling commercial revenue per m2, overall and by category (the market signal); the
+    sums and the categories' update are one kernel, :func:`_signal_update_nb`."""
+    u, col = world.units, world.col
+    area, rev_sum, col.rev_cat = _signal_update_nb(
+        u.category, COMMERCIAL, u.floorspace, u.revenue, col.rev_cat, memory
+    )
+    now = rev_sum / area if area > 0 else 0.0
+    col.rev_all = (1 - memory) * col.rev_all + memory * now
+
+
+@njit(cache=True)
+def _signal_update_nb(
+    category: np.ndarray,
+    commercial: np.ndarray,
+    floorspace: np.ndarray,
+    revenue: np.ndarray,
+    rev_cat: np.ndarray,
+    memory: float,
+) -> tuple[float, float, np.ndarray]:
+    """The commercial floorspace (m2) and revenue (GBP) of :func:`_signal_sums_nb` and the new
+    rolling revenue per m2 by category (a new array; categories without floorspace keep
+    theirs), as :func:`_update_signals_ref` computes them, bit for bit."""
+    area, rev_sum, rev, a = _signal_sums_nb(
+        category, commercial, floorspace, revenue, rev_cat.shape[0]
+    )
+    out = np.empty(rev_cat.shape[0])
+    for c in range(rev_cat.shape[0]):
+        if a[c] > 0:
+            out[c] = (1 - memory) * rev_cat[c] + memory * (rev[c] / a[c])
+        else:
+            out[c] = rev_cat[c]
+    return area, rev_sum, out
+
+
+def _update_signals_ref(world: World, memory: float) -> None:
+    """Plain-numpy reference of :func:`update_signals`: the code it ran before."""
     u, col = world.units, world.col
     area, rev_sum, rev, a = _signal_sums_nb(u.category, COMMERCIAL, u.floorspace, u.revenue, N_CAT)
     now = rev_sum / area if area > 0 else 0.0

@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from sim.categories import OWNER, RETAIL_USE, SPONSOR
+from sim.npsum import np_maximum_nb, pairwise_sum_nb
 from sim.params import Params
 from sim.state import World
 
@@ -40,6 +41,23 @@ INST, LOCAL, COUNCIL, COMMUNITY = (OWNER[k] for k in OWNER)
 def update_market(world: World, pars: Params) -> None:
     """Move the market rent index toward the trading signal."""
     u, col, lp = world.units, world.col, pars.landlords
+    revenue, floorspace = _two_sums_nb(u.revenue, u.floorspace)
+    demand = revenue / max(floorspace, 1e-9)
+    if col.demand_ref <= 0:
+        col.demand_ref = demand if demand > 0 else 1.0
+    signal = (demand / col.demand_ref) ** lp.rent_elasticity
+    col.market_index += lp.rent_adjust * (signal - col.market_index)
+
+
+@njit(cache=True)
+def _two_sums_nb(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """numpy's sums of two float arrays (:func:`sim.npsum.pairwise_sum_nb`), in one call."""
+    return pairwise_sum_nb(a), pairwise_sum_nb(b)
+
+
+def _update_market_ref(world: World, pars: Params) -> None:
+    """Plain-numpy reference of :func:`update_market`: the code it ran before."""
+    u, col, lp = world.units, world.col, pars.landlords
     demand = float(u.revenue.sum()) / max(float(u.floorspace.sum()), 1e-9)
     if col.demand_ref <= 0:
         col.demand_ref = demand if demand > 0 else 1.0
@@ -47,8 +65,104 @@ def update_market(world: World, pars: Params) -> None:
     col.market_index += lp.rent_adjust * (signal - col.market_index)
 
 
+#: numpy's powers ``base ** k`` (k = 0, 1, ...) by base: the local owners' rent cuts.
+_POWERS: dict[float, np.ndarray] = {}
+
+
+def _powers(base: float, k_max: int) -> np.ndarray:
+    """``base ** np.arange(n)`` with n > ``k_max``, as numpy computes ``base ** weeks`` for an
+    int32 array of weeks (element by element: the same float for the same week), kept by base
+    and extended when a longer vacancy needs it."""
+    table = _POWERS.get(base)
+    if table is None or table.size <= k_max:
+        n = max(1024, 1 << int(k_max).bit_length())
+        table = _POWERS[base] = base ** np.arange(n, dtype=np.int32)
+    return table
+
+
 def asking_rents(world: World, pars: Params, week: int) -> np.ndarray:
-    """Asking rent (GBP/week) of every unit as if it were vacant now."""
+    """Asking rent (GBP/week) of every unit as if it were vacant now (the asking rents of
+    vacant units are stored): one kernel, :func:`_asking_rents_nb` (the same results as
+    :func:`_asking_rents_ref`, bit for bit)."""
+    u, lp = world.units, pars.landlords
+    base = 1.0 - lp.local_rent_cut
+    table = _POWERS.get(base)
+    if table is None:
+        table = _powers(base, 0)
+    args = (
+        u.owner_type,
+        u.category,
+        u.vacant_since,
+        u.floorspace,
+        u.loc,
+        u.anchor,
+        u.asking,
+        week,
+        (
+            float(lp.base_rent),
+            float(world.col.market_index),
+            float(lp.rent_floor),
+            float(lp.local_min_rent),
+            float(lp.council_rent),
+            float(lp.community_rent),
+        ),
+    )
+    ask, k_max = _asking_rents_nb(*args, table)
+    if k_max >= table.size:  # a vacancy longer than the table: extend it and ask again
+        ask, _ = _asking_rents_nb(*args, _powers(base, k_max))
+    return ask
+
+
+@njit(cache=True)
+def _asking_rents_nb(
+    owner_type: np.ndarray,
+    category: np.ndarray,
+    vacant_since: np.ndarray,
+    floorspace: np.ndarray,
+    loc: np.ndarray,
+    anchor: np.ndarray,
+    asking: np.ndarray,
+    week: int,
+    rent_pars: tuple[float, float, float, float, float, float],
+    powers: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """:func:`asking_rents` element for element (:func:`_asking_rents_ref`).
+
+    ``rent_pars``: base rent (GBP/m2/week), market index, rent floor, local owners' lowest
+    rent share, council and community rent shares; ``powers``: (1 - local rent cut) ** weeks
+    as numpy computes it (:func:`_powers`). Stores the asking rents of vacant units in
+    ``asking``. Returns the asking rents and the longest vacancy of a local owner's unit (weeks);
+    if that is not below ``powers.size`` nothing is done and the rents are not valid.
+    """
+    base_rent, index, rent_floor, local_min, council_rent, community_rent = rent_pars
+    n = owner_type.shape[0]
+    ask = np.empty(n)
+    k_max = 0
+    for j in range(n):
+        if owner_type[j] == LOCAL:
+            k_max = max(k_max, week - vacant_since[j])
+    if k_max >= powers.shape[0]:
+        return ask, k_max
+    for j in range(n):
+        market = base_rent * floorspace[j] * loc[j] * index
+        o = owner_type[j]
+        if o == INST:
+            a = np_maximum_nb(rent_floor * anchor[j], market)
+        elif o == LOCAL:
+            weeks = max(week - vacant_since[j], 0)
+            a = market * np_maximum_nb(local_min, powers[weeks])
+        elif o == COUNCIL:
+            a = council_rent * market
+        else:
+            a = community_rent * market
+        ask[j] = a
+        if category[j] < 0:
+            asking[j] = a
+    return ask, k_max
+
+
+def _asking_rents_ref(world: World, pars: Params, week: int) -> np.ndarray:
+    """Plain-numpy reference of :func:`asking_rents`: the code it ran before."""
     u, lp = world.units, pars.landlords
     market = lp.base_rent * u.floorspace * u.loc * world.col.market_index
     weeks = np.maximum(week - u.vacant_since, 0)
@@ -193,6 +307,32 @@ def _empty_rates_ref(
 
 def collect_rent(world: World) -> None:
     """Landlords' rent income this week, per landlord (from units' rent paid by anyone)."""
+    u = world.units
+    world.col.landlord_income, total = _collect_rent_nb(u.landlord, u.rent_paid, world.n_landlords)
+    world.ledger.landlord_income += total
+
+
+@njit(cache=True)
+def _collect_rent_nb(
+    landlord: np.ndarray, rent_paid: np.ndarray, n_landlords: int
+) -> tuple[np.ndarray, float]:
+    """:func:`collect_rent` (:func:`_collect_rent_ref`, bit for bit): ``np.bincount`` of the
+    rent paid by landlord (in unit order, from 0.0; at least ``n_landlords`` long) and numpy's
+    sum of the rent paid."""
+    n = landlord.shape[0]
+    size = n_landlords
+    for j in range(n):
+        if landlord[j] < 0:
+            raise ValueError("'list' argument must have no negative elements")
+        size = max(size, landlord[j] + 1)
+    income = np.zeros(size)
+    for j in range(n):
+        income[landlord[j]] += rent_paid[j]
+    return income, pairwise_sum_nb(rent_paid)
+
+
+def _collect_rent_ref(world: World) -> None:
+    """Plain-numpy reference of :func:`collect_rent`: the code it ran before."""
     u = world.units
     world.col.landlord_income = np.bincount(
         u.landlord, weights=u.rent_paid, minlength=world.n_landlords
