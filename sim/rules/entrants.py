@@ -70,6 +70,8 @@ _LEARNING = CAT["learning"]
 _COMMUNITY = CAT["community"]
 _SPONSOR_COUNCIL = SPONSOR["council"]
 _SPONSOR_TT = SPONSOR["town_team"]
+_CONVENIENCE = CAT["convenience"]
+_HEALTH = CAT["health"]
 SIGNAL_FLOOR = 0.25  # lowest market signal: applicants still arrive at a quarter of the rate
 
 _KEYS = (
@@ -227,8 +229,14 @@ _DTYPES = {
 
 
 @njit(cache=True)
+def _vacant_nb(category: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(category < 0)``: the vacant units, in order."""
+    return np.flatnonzero(category < 0)
+
+
+@njit(cache=True)
 def _applicants_nb(
-    counts: np.ndarray,
+    counts: tuple[int, int, int, int],
     draws: np.ndarray,
     optimism: np.ndarray,
     z_quality: np.ndarray,
@@ -239,50 +247,59 @@ def _applicants_nb(
     loc: np.ndarray,
     ask: np.ndarray,
     rev_cat: np.ndarray,
-    tables: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    signals: tuple[float, float],
-    lack: np.ndarray,
-    room: tuple[float, float],
-    spare_hours: float,
-    volunteer_hours_need: float,
-    chain_p: float,
-    startup_subsidy: float,
-    look_pars: tuple[float, float, float, float, float, float, float, bool, float],
-    entry_pars: tuple[float, float, float, float],
-) -> tuple[int, tuple[np.ndarray, ...]]:
+    tables: tuple[np.ndarray, ...],
+    state: tuple[float, float, float, float, float, float, bool, bool],
+    pars: tuple,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The applicants of :func:`applicants` (:func:`_applicants_ref`, bit for bit).
 
     ``counts``: applicants by source (market, start-up support, brokerage, recruitment);
     ``draws``: 8 uniform draws per applicant, in that order; ``optimism``: each applicant's
     optimism factor (numpy's exp of its draw 6) and ``z_quality`` its standard-normal quality
     (``ndtri`` of its draw 4); ``tables``: :data:`_ENTRY_CUM` and the category tables
-    CHAINABLE, COMMERCIAL, RETAIL_USE, FIXED_PER_M2 and MARGIN; ``signals``: the centre's
-    rolling revenue per m2 and the reference (GBP/m2/week); ``lack``: the categories residents
-    lack; ``room``: the sponsors' (council, Town Team) room in their budgets (GBP/week);
-    ``look_pars``: planning flexibility, meanwhile rent share, rates multiplier, small-business
+    CHAINABLE, COMMERCIAL, RETAIL_USE, FIXED_PER_M2 and MARGIN; ``state``: the centre's
+    rolling revenue per m2 and the reference (GBP/m2/week), the sponsors' (council, Town
+    Team) room in their budgets (GBP/week), spare volunteer hours, the chance that a
+    chainable market applicant is a chain, whether residents lack grocery and health;
+    ``pars`` (:func:`_applicant_pars`): volunteer hours a voluntary use needs, start-up
+    subsidy, planning flexibility, meanwhile rent share, rates multiplier, small-business
     relief threshold (GBP/yr) and relief, community relief, fixed-cost scale, levy on, levy
-    rate; ``entry_pars``: hurdle, chain hurdle, reserve weeks and quality sd.
+    rate, hurdle, chain hurdle, reserve weeks and quality sd.
 
-    Returns the number of applications and their arrays (unit, category, chain, meanwhile,
-    brokered, sponsor, subsidy, rent GBP/week, cash GBP, quality), the first entries valid.
+    Returns the applications' integers (unit, category, sponsor), flags (chain, meanwhile,
+    brokered) and floats (subsidy, rent GBP/week, cash GBP, quality), one row each.
     """
     entry_cum, chainable, commercial, retail_use, fixed_per_m2, margin = tables
-    rev_all, spend_ref = signals
-    flex, mw_rent, rm, sbr_t, sbr, cr, fixed_scale, levy_on, levy_rate = look_pars
-    hurdle_indep, hurdle_chain, reserve_weeks, quality_sd = entry_pars
-    room0, room1 = room
+    rev_all, spend_ref, room0, room1, spare_hours, chain_p, lack_grocery, lack_health = state
+    (
+        volunteer_hours_need,
+        startup_subsidy,
+        flex,
+        mw_rent,
+        rm,
+        sbr_t,
+        sbr,
+        cr,
+        fixed_scale,
+        levy_on,
+        levy_rate,
+        hurdle_indep,
+        hurdle_chain,
+        reserve_weeks,
+        quality_sd,
+    ) = pars
+    lack = np.empty(2, np.int64)
+    n_lack = 0
+    if lack_grocery:
+        lack[n_lack] = _CONVENIENCE
+        n_lack += 1
+    if lack_health:
+        lack[n_lack] = _HEALTH
+        n_lack += 1
     t_all = draws.shape[0]
-    unit = np.empty(t_all, np.int64)
-    cat = np.empty(t_all, np.int64)
-    is_chain = np.empty(t_all, np.bool_)
-    is_mw = np.empty(t_all, np.bool_)
-    is_brokered = np.empty(t_all, np.bool_)
-    spons = np.empty(t_all, np.int64)
-    subs = np.empty(t_all, np.float64)
-    rents = np.empty(t_all, np.float64)
-    cashes = np.empty(t_all, np.float64)
-    quals = np.empty(t_all, np.float64)
-    n_lack = lack.shape[0]
+    ints = np.empty((3, t_all), np.int64)
+    flags = np.empty((3, t_all), np.bool_)
+    floats = np.empty((4, t_all), np.float64)
     n_cum = entry_cum.shape[0]
     k = 0
     i = -1
@@ -369,18 +386,53 @@ def _applicants_nb(
             cash = 0.0
             if com_c and not chain:
                 cash = reserve_weeks * cost_k * (0.5 + d[7])
-            unit[k] = j
-            cat[k] = c
-            is_chain[k] = chain
-            is_mw[k] = meanwhile
-            is_brokered[k] = brokered
-            spons[k] = sponsor
-            subs[k] = subsidy
-            rents[k] = rent_k
-            cashes[k] = cash
-            quals[k] = quality_sd * z_quality[i]
+            ints[0, k] = j
+            ints[1, k] = c
+            ints[2, k] = sponsor
+            flags[0, k] = chain
+            flags[1, k] = meanwhile
+            flags[2, k] = brokered
+            floats[0, k] = subsidy
+            floats[1, k] = rent_k
+            floats[2, k] = cash
+            floats[3, k] = quality_sd * z_quality[i]
             k += 1
-    return k, (unit, cat, is_chain, is_mw, is_brokered, spons, subs, rents, cashes, quals)
+    return ints[:, :k], flags[:, :k], floats[:, :k]
+
+
+_TABLES = (_ENTRY_CUM, CHAINABLE, COMMERCIAL, RETAIL_USE, FIXED_PER_M2, MARGIN)
+_PARS_SEEN: list = [None, None]  # the last Params and its tuple for the kernel
+
+
+def _applicant_pars(pars: Params) -> tuple:
+    """The parameters of :func:`_applicants_nb`, built once per (frozen) Params object."""
+    if _PARS_SEEN[0] is not pars:
+        cp, op, ep = pars.council, pars.occupiers, pars.entrants
+        _PARS_SEEN[1] = (
+            float(op.volunteer_hours_need),
+            float(cp.startup_subsidy),
+            float(cp.planning_flex),
+            float(pars.landlords.meanwhile_rent),
+            float(cp.rates_multiplier),
+            float(cp.sbr_threshold),
+            float(cp.small_business_relief),
+            float(cp.community_relief),
+            float(op.fixed_scale),
+            bool(pars.town_team.enabled),
+            float(pars.town_team.levy),
+            float(ep.hurdle),
+            float(ep.chain_hurdle),
+            float(op.reserve_weeks),
+            float(op.quality_sd),
+        )
+        _PARS_SEEN[0] = pars
+    return _PARS_SEEN[1]
+
+
+def _poisson(rng: np.random.Generator, lam: float) -> int:
+    """``rng.poisson(max(lam, 0.0))``; numpy draws nothing for a zero mean, so neither call."""
+    lam = max(lam, 0.0)
+    return 0 if lam == 0 else int(rng.poisson(lam))
 
 
 def applicants(
@@ -394,74 +446,67 @@ def applicants(
 ) -> dict:
     """This week's applications (equal-length arrays keyed as in the landlords rule).
 
-    The draws are made as before (the Poisson counts, then 8 uniforms per applicant, in
-    order); the applicants are then one kernel, :func:`_applicants_nb` (the same results as
-    :func:`_applicants_ref`, bit for bit).
+    The draws are made as before (the Poisson counts by source, then 8 uniforms per
+    applicant, in order); the applicants are then one kernel, :func:`_applicants_nb` (the
+    same results as :func:`_applicants_ref`, bit for bit).
     """
-    u, col, ep, lp = world.units, world.col, pars.entrants, pars.landlords
-    cp, op = pars.council, pars.occupiers
-    vacant = np.flatnonzero(u.category < 0)
+    u, col, ep = world.units, world.col, pars.entrants
+    vacant = _vacant_nb(u.category)
     signal = (col.rev_all / col.spend_ref) ** ep.signal_elasticity if col.spend_ref > 0 else 0.0
     signal = max(signal, SIGNAL_FLOOR)  # entrepreneurs keep scouting even a dead centre
-    lam = np.array(
-        [
-            ep.arrival_rate * signal * spend_mult,
-            (col.pool_startup_council + col.pool_startup_tt) / STARTUP_COST,
-            col.brokered,
-            col.recruit,
-        ]
+    counts = (
+        _poisson(rng, ep.arrival_rate * signal * spend_mult),
+        _poisson(rng, (col.pool_startup_council + col.pool_startup_tt) / STARTUP_COST),
+        _poisson(rng, col.brokered),
+        _poisson(rng, col.recruit),
     )
-    counts = rng.poisson(np.maximum(lam, 0.0))
     if vacant.size == 0:
         return {k: np.zeros(0) for k in _KEYS}
-    total = int(counts.sum())
+    total = sum(counts)
     if total == 0:
         return {k: np.zeros(0, _DTYPES[k]) for k in _KEYS}
     draws = rng.random((total, 8))  # 8 draws per applicant, as one call per applicant made
     optimism = np.exp(ep.optimism_sd * (draws[:, 6] * 2.0 - 1.0) * 1.7320508)  # sd-matched
     z_quality = ndtri(np.minimum(np.maximum(draws[:, 4], 1e-12), 1 - 1e-12))
-    lack = []
-    if col.access_grocery < 0.5:
-        lack.append(CAT["convenience"])
-    if col.access_health < 0.5:
-        lack.append(CAT["health"])
-    n, arrays = _applicants_nb(
-        counts,
-        draws,
-        optimism,
-        z_quality,
-        vacant,
-        u.retail_class,
-        u.rateable,
-        u.floorspace,
-        u.loc,
-        ask,
-        col.rev_cat,
-        (_ENTRY_CUM, CHAINABLE, COMMERCIAL, RETAIL_USE, FIXED_PER_M2, MARGIN),
-        (float(col.rev_all), float(col.spend_ref)),
-        np.array(lack, np.int64),
-        (
-            max(col.pool_sponsor_council - col.commit_council, 0.0),
-            max(col.pool_sponsor_tt - col.commit_tt, 0.0),
-        ),
-        float(col.volunteer_supply - col.volunteer_used),
-        float(op.volunteer_hours_need),
-        min(1.0, ep.chain_share * chain_expansion),
-        float(cp.startup_subsidy),
-        (
-            float(cp.planning_flex),
-            float(lp.meanwhile_rent),
-            float(cp.rates_multiplier),
-            float(cp.sbr_threshold),
-            float(cp.small_business_relief),
-            float(cp.community_relief),
-            float(op.fixed_scale),
-            bool(pars.town_team.enabled),
-            float(pars.town_team.levy),
-        ),
-        (float(ep.hurdle), float(ep.chain_hurdle), float(op.reserve_weeks), float(op.quality_sd)),
+    (unit, cat, sponsor), (chain, meanwhile, brokered), (subsidy, rent, cash, quality) = (
+        _applicants_nb(
+            counts,
+            draws,
+            optimism,
+            z_quality,
+            vacant,
+            u.retail_class,
+            u.rateable,
+            u.floorspace,
+            u.loc,
+            ask,
+            col.rev_cat,
+            _TABLES,
+            (
+                float(col.rev_all),
+                float(col.spend_ref),
+                max(col.pool_sponsor_council - col.commit_council, 0.0),
+                max(col.pool_sponsor_tt - col.commit_tt, 0.0),
+                float(col.volunteer_supply - col.volunteer_used),
+                min(1.0, ep.chain_share * chain_expansion),
+                bool(col.access_grocery < 0.5),
+                bool(col.access_health < 0.5),
+            ),
+            _applicant_pars(pars),
+        )
     )
-    return {k: a[:n] for k, a in zip(_KEYS, arrays, strict=True)}
+    return {
+        "unit": unit,
+        "category": cat,
+        "chain": chain,
+        "meanwhile": meanwhile,
+        "brokered": brokered,
+        "sponsor": sponsor,
+        "subsidy": subsidy,
+        "rent": rent,
+        "cash": cash,
+        "quality": quality,
+    }
 
 
 def _applicants_ref(
