@@ -392,23 +392,31 @@ def _let_units_nb(
     vacant_since: np.ndarray,
     retail_use: np.ndarray,
     week: int,
-    choice_pars: tuple[bool, float, float, float, float, float],
-    lease_weeks: tuple[int, int, int],
+    choice_pars: tuple[bool, float, float, float, float, float, int, int, int],
     cash_flows: tuple[float, float],
 ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """The lettings of :func:`let_units` on the unit arrays, in place (:func:`_let_units_ref`,
     bit for bit): the applied-for units in unit order, each one's applications in order.
 
-    ``choice_pars``: meanwhile lets allowed, weeks before a meanwhile let, empty-property
-    rates, patience weeks, chain preference, rent floor; ``lease_weeks``: meanwhile, chain
-    and independent lease lengths; ``cash_flows``: the ledger's entry cash and change in
+    ``choice_pars`` (:func:`_let_pars`): meanwhile lets allowed, weeks before a meanwhile
+    let, empty-property rates, patience weeks, chain preference, rent floor, meanwhile, chain
+    and independent lease lengths (weeks); ``cash_flows``: the ledger's entry cash and change in
     occupiers' cash so far (GBP, added to unit by unit as before).
 
     Returns the let units, the counts (openings, chain, independent, non-commercial,
     meanwhile, relet spell weeks) and the two ledger flows.
     """
-    lp_meanwhile, mw_after, empty_rates, patience, chain_pref, rent_floor = choice_pars
-    lease_mw, lease_chain, lease_indep = lease_weeks
+    (
+        lp_meanwhile,
+        mw_after,
+        empty_rates,
+        patience,
+        chain_pref,
+        rent_floor,
+        lease_mw,
+        lease_chain,
+        lease_indep,
+    ) = choice_pars
     entry_cash, occ_cash_change = cash_flows
     n_app = app_unit.shape[0]
     order = np.argsort(app_unit, kind="mergesort")  # by unit, then application
@@ -495,6 +503,28 @@ def _let_units_nb(
     return let[:n_let], counts, entry_cash, occ_cash_change
 
 
+_PARS_SEEN: list = [None, None]  # the last Params and its tuple for the letting kernel
+
+
+def _let_pars(pars: Params) -> tuple:
+    """The parameters of :func:`_let_units_nb`, built once per (frozen) Params object."""
+    if _PARS_SEEN[0] is not pars:
+        lp, op = pars.landlords, pars.occupiers
+        _PARS_SEEN[1] = (
+            bool(lp.meanwhile),
+            float(lp.meanwhile_after_weeks),
+            float(pars.council.empty_rates),
+            float(lp.patience_weeks),
+            float(lp.chain_preference),
+            float(lp.rent_floor),
+            int(op.lease_meanwhile_weeks),
+            int(op.lease_chain_weeks),
+            int(op.lease_indep_weeks),
+        )
+        _PARS_SEEN[0] = pars
+    return _PARS_SEEN[1]
+
+
 def let_units(
     world: World,
     pars: Params,
@@ -510,7 +540,7 @@ def let_units(
     Returns counts of openings by kind and the indices of let units. The choices are one
     kernel, :func:`_let_units_nb` (the same results as :func:`_let_units_ref`, bit for bit).
     """
-    u, lp, cp, op = world.units, pars.landlords, pars.council, pars.occupiers
+    u = world.units
     n_app = apps["unit"].size
     accept_draw = rng.random(max(n_app, 1))
     if n_app == 0:
@@ -525,16 +555,16 @@ def let_units(
         }
     L = world.ledger
     let, n, entry_cash, occ_cash_change = _let_units_nb(
-        np.asarray(apps["unit"], np.int64),
-        np.asarray(apps["category"], np.int64),
-        np.asarray(apps["chain"], np.bool_),
-        np.asarray(apps["meanwhile"], np.bool_),
-        np.asarray(apps["brokered"], np.bool_),
-        np.asarray(apps["sponsor"], np.int64),
-        np.asarray(apps["subsidy"], np.float64),
-        np.asarray(apps["rent"], np.float64),
-        np.asarray(apps["cash"], np.float64),
-        np.asarray(apps["quality"], np.float64),
+        apps["unit"],
+        apps["category"],
+        apps["chain"],
+        apps["meanwhile"],
+        apps["brokered"],
+        apps["sponsor"],
+        apps["subsidy"],
+        apps["rent"],
+        apps["cash"],
+        apps["quality"],
         accept_draw,
         u.category,
         u.chain,
@@ -554,15 +584,7 @@ def let_units(
         u.vacant_since,
         RETAIL_USE,
         int(week),
-        (
-            bool(lp.meanwhile),
-            float(lp.meanwhile_after_weeks),
-            float(cp.empty_rates),
-            float(lp.patience_weeks),
-            float(lp.chain_preference),
-            float(lp.rent_floor),
-        ),
-        (int(op.lease_meanwhile_weeks), int(op.lease_chain_weeks), int(op.lease_indep_weeks)),
+        _let_pars(pars),
         (float(L.entry_cash), float(L.occ_cash_change)),
     )
     if let.size:  # the flows were added unit by unit, as numpy floats
