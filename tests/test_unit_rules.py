@@ -314,3 +314,21 @@ def test_collect_rent_bincount_length_and_negative_landlord(make_model):
         landlords.collect_rent(copy.deepcopy(w))
     with pytest.raises(ValueError):
         landlords._collect_rent_ref(copy.deepcopy(w))
+
+
+def test_draw_args_kernel_equals_reference():
+    """entrants._draw_args_nb: the arguments of exp and ndtri, bit for bit those of numpy's
+    expressions, at the clipping edges and for NaN too."""
+    from sim.rules.entrants import _draw_args_nb, _draw_args_ref
+
+    rng = np.random.default_rng(17)
+    edges4 = (0.0, 1e-13, 1e-12, 1 - 1e-13, 1 - 1e-12, np.nan, 0.5)
+    edges6 = (0.0, 0.5, np.nan, 1 - 1e-16)
+    for n in (1, 2, 9, 200):
+        for e4, e6 in zip(edges4, edges6 * 2, strict=False):
+            draws = rng.random((n, 8))
+            draws[0, 4], draws[-1, 6] = e4, e6
+            for sd in (0.0, 0.35, float(rng.uniform(0, 2))):
+                got, want = _draw_args_nb(draws, sd), _draw_args_ref(draws, sd)
+                for g_, w_ in zip(got, want, strict=True):
+                    assert g_.tobytes() == w_.tobytes()

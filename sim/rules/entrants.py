@@ -235,6 +235,29 @@ def _vacant_nb(category: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
+def _draw_args_nb(draws: np.ndarray, optimism_sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """The arguments of each applicant's optimism factor, ``np.exp(optimism_sd * (d6 * 2.0 -
+    1.0) * 1.7320508)`` (lognormal, sd-matched uniform), and of its quality, ``ndtri`` of d4
+    clipped to [1e-12, 1 - 1e-12], as the numpy expressions compute them
+    (:func:`_draw_args_ref`, bit for bit)."""
+    n = draws.shape[0]
+    x_opt = np.empty(n)
+    x_qual = np.empty(n)
+    for i in range(n):
+        x_opt[i] = optimism_sd * (draws[i, 6] * 2.0 - 1.0) * 1.7320508
+        q = draws[i, 4]
+        q = q if q >= 1e-12 or q != q else 1e-12  # np.maximum (NaN kept)
+        x_qual[i] = q if q <= 1 - 1e-12 or q != q else 1 - 1e-12  # np.minimum
+    return x_opt, x_qual
+
+
+def _draw_args_ref(draws: np.ndarray, optimism_sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy reference of :func:`_draw_args_nb`: the expressions applicants evaluated."""
+    x_opt = optimism_sd * (draws[:, 6] * 2.0 - 1.0) * 1.7320508
+    return x_opt, np.minimum(np.maximum(draws[:, 4], 1e-12), 1 - 1e-12)
+
+
+@njit(cache=True)
 def _applicants_nb(
     counts: tuple[int, int, int, int],
     draws: np.ndarray,
@@ -466,8 +489,9 @@ def applicants(
     if total == 0:
         return {k: np.zeros(0, _DTYPES[k]) for k in _KEYS}
     draws = rng.random((total, 8))  # 8 draws per applicant, as one call per applicant made
-    optimism = np.exp(ep.optimism_sd * (draws[:, 6] * 2.0 - 1.0) * 1.7320508)  # sd-matched
-    z_quality = ndtri(np.minimum(np.maximum(draws[:, 4], 1e-12), 1 - 1e-12))
+    x_opt, x_qual = _draw_args_nb(draws, float(ep.optimism_sd))
+    optimism = np.exp(x_opt)  # numpy's exp (numba's differs in the last bit)
+    z_quality = ndtri(x_qual)
     (unit, cat, sponsor), (chain, meanwhile, brokered), (subsidy, rent, cash, quality) = (
         _applicants_nb(
             counts,
