@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 
 from sim.categories import OWNER, RETAIL_USE, SPONSOR
+from sim.npsum import np_maximum_nb, pairwise_sum_nb
 from sim.params import Params
 from sim.state import World
 
@@ -40,6 +41,23 @@ INST, LOCAL, COUNCIL, COMMUNITY = (OWNER[k] for k in OWNER)
 def update_market(world: World, pars: Params) -> None:
     """Move the market rent index toward the trading signal."""
     u, col, lp = world.units, world.col, pars.landlords
+    revenue, floorspace = _two_sums_nb(u.revenue, u.floorspace)
+    demand = revenue / max(floorspace, 1e-9)
+    if col.demand_ref <= 0:
+        col.demand_ref = demand if demand > 0 else 1.0
+    signal = (demand / col.demand_ref) ** lp.rent_elasticity
+    col.market_index += lp.rent_adjust * (signal - col.market_index)
+
+
+@njit(cache=True)
+def _two_sums_nb(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """numpy's sums of two float arrays (:func:`sim.npsum.pairwise_sum_nb`), in one call."""
+    return pairwise_sum_nb(a), pairwise_sum_nb(b)
+
+
+def _update_market_ref(world: World, pars: Params) -> None:
+    """Plain-numpy reference of :func:`update_market`: the code it ran before."""
+    u, col, lp = world.units, world.col, pars.landlords
     demand = float(u.revenue.sum()) / max(float(u.floorspace.sum()), 1e-9)
     if col.demand_ref <= 0:
         col.demand_ref = demand if demand > 0 else 1.0
@@ -47,8 +65,104 @@ def update_market(world: World, pars: Params) -> None:
     col.market_index += lp.rent_adjust * (signal - col.market_index)
 
 
+#: numpy's powers ``base ** k`` (k = 0, 1, ...) by base: the local owners' rent cuts.
+_POWERS: dict[float, np.ndarray] = {}
+
+
+def _powers(base: float, k_max: int) -> np.ndarray:
+    """``base ** np.arange(n)`` with n > ``k_max``, as numpy computes ``base ** weeks`` for an
+    int32 array of weeks (element by element: the same float for the same week), kept by base
+    and extended when a longer vacancy needs it."""
+    table = _POWERS.get(base)
+    if table is None or table.size <= k_max:
+        n = max(1024, 1 << int(k_max).bit_length())
+        table = _POWERS[base] = base ** np.arange(n, dtype=np.int32)
+    return table
+
+
 def asking_rents(world: World, pars: Params, week: int) -> np.ndarray:
-    """Asking rent (GBP/week) of every unit as if it were vacant now."""
+    """Asking rent (GBP/week) of every unit as if it were vacant now (the asking rents of
+    vacant units are stored): one kernel, :func:`_asking_rents_nb` (the same results as
+    :func:`_asking_rents_ref`, bit for bit)."""
+    u, lp = world.units, pars.landlords
+    base = 1.0 - lp.local_rent_cut
+    table = _POWERS.get(base)
+    if table is None:
+        table = _powers(base, 0)
+    args = (
+        u.owner_type,
+        u.category,
+        u.vacant_since,
+        u.floorspace,
+        u.loc,
+        u.anchor,
+        u.asking,
+        week,
+        (
+            float(lp.base_rent),
+            float(world.col.market_index),
+            float(lp.rent_floor),
+            float(lp.local_min_rent),
+            float(lp.council_rent),
+            float(lp.community_rent),
+        ),
+    )
+    ask, k_max = _asking_rents_nb(*args, table)
+    if k_max >= table.size:  # a vacancy longer than the table: extend it and ask again
+        ask, _ = _asking_rents_nb(*args, _powers(base, k_max))
+    return ask
+
+
+@njit(cache=True)
+def _asking_rents_nb(
+    owner_type: np.ndarray,
+    category: np.ndarray,
+    vacant_since: np.ndarray,
+    floorspace: np.ndarray,
+    loc: np.ndarray,
+    anchor: np.ndarray,
+    asking: np.ndarray,
+    week: int,
+    rent_pars: tuple[float, float, float, float, float, float],
+    powers: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """:func:`asking_rents` element for element (:func:`_asking_rents_ref`).
+
+    ``rent_pars``: base rent (GBP/m2/week), market index, rent floor, local owners' lowest
+    rent share, council and community rent shares; ``powers``: (1 - local rent cut) ** weeks
+    as numpy computes it (:func:`_powers`). Stores the asking rents of vacant units in
+    ``asking``. Returns the asking rents and the longest vacancy of a local owner's unit (weeks);
+    if that is not below ``powers.size`` nothing is done and the rents are not valid.
+    """
+    base_rent, index, rent_floor, local_min, council_rent, community_rent = rent_pars
+    n = owner_type.shape[0]
+    ask = np.empty(n)
+    k_max = 0
+    for j in range(n):
+        if owner_type[j] == LOCAL:
+            k_max = max(k_max, week - vacant_since[j])
+    if k_max >= powers.shape[0]:
+        return ask, k_max
+    for j in range(n):
+        market = base_rent * floorspace[j] * loc[j] * index
+        o = owner_type[j]
+        if o == INST:
+            a = np_maximum_nb(rent_floor * anchor[j], market)
+        elif o == LOCAL:
+            weeks = max(week - vacant_since[j], 0)
+            a = market * np_maximum_nb(local_min, powers[weeks])
+        elif o == COUNCIL:
+            a = council_rent * market
+        else:
+            a = community_rent * market
+        ask[j] = a
+        if category[j] < 0:
+            asking[j] = a
+    return ask, k_max
+
+
+def _asking_rents_ref(world: World, pars: Params, week: int) -> np.ndarray:
+    """Plain-numpy reference of :func:`asking_rents`: the code it ran before."""
     u, lp = world.units, pars.landlords
     market = lp.base_rent * u.floorspace * u.loc * world.col.market_index
     weeks = np.maximum(week - u.vacant_since, 0)
@@ -194,6 +308,32 @@ def _empty_rates_ref(
 def collect_rent(world: World) -> None:
     """Landlords' rent income this week, per landlord (from units' rent paid by anyone)."""
     u = world.units
+    world.col.landlord_income, total = _collect_rent_nb(u.landlord, u.rent_paid, world.n_landlords)
+    world.ledger.landlord_income += total
+
+
+@njit(cache=True)
+def _collect_rent_nb(
+    landlord: np.ndarray, rent_paid: np.ndarray, n_landlords: int
+) -> tuple[np.ndarray, float]:
+    """:func:`collect_rent` (:func:`_collect_rent_ref`, bit for bit): ``np.bincount`` of the
+    rent paid by landlord (in unit order, from 0.0; at least ``n_landlords`` long) and numpy's
+    sum of the rent paid."""
+    n = landlord.shape[0]
+    size = n_landlords
+    for j in range(n):
+        if landlord[j] < 0:
+            raise ValueError("'list' argument must have no negative elements")
+        size = max(size, landlord[j] + 1)
+    income = np.zeros(size)
+    for j in range(n):
+        income[landlord[j]] += rent_paid[j]
+    return income, pairwise_sum_nb(rent_paid)
+
+
+def _collect_rent_ref(world: World) -> None:
+    """Plain-numpy reference of :func:`collect_rent`: the code it ran before."""
+    u = world.units
     world.col.landlord_income = np.bincount(
         u.landlord, weights=u.rent_paid, minlength=world.n_landlords
     )
@@ -221,6 +361,170 @@ def asset_transfer(world: World, pars: Params, week: int, rng: np.random.Generat
     return 1
 
 
+@njit(cache=True)
+def _let_units_nb(
+    app_unit: np.ndarray,
+    app_category: np.ndarray,
+    app_chain: np.ndarray,
+    app_meanwhile: np.ndarray,
+    app_brokered: np.ndarray,
+    app_sponsor: np.ndarray,
+    app_subsidy: np.ndarray,
+    app_rent: np.ndarray,
+    app_cash: np.ndarray,
+    app_quality: np.ndarray,
+    accept_draw: np.ndarray,
+    category: np.ndarray,
+    chain: np.ndarray,
+    meanwhile: np.ndarray,
+    sponsor: np.ndarray,
+    subsidy: np.ndarray,
+    rent: np.ndarray,
+    anchor: np.ndarray,
+    lease_end: np.ndarray,
+    opened: np.ndarray,
+    margin: np.ndarray,
+    rev_avg: np.ndarray,
+    cash: np.ndarray,
+    quality: np.ndarray,
+    retail_class: np.ndarray,
+    owner_type: np.ndarray,
+    vacant_since: np.ndarray,
+    retail_use: np.ndarray,
+    week: int,
+    choice_pars: tuple[bool, float, float, float, float, float, int, int, int],
+    cash_flows: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """The lettings of :func:`let_units` on the unit arrays, in place (:func:`_let_units_ref`,
+    bit for bit): the applied-for units in unit order, each one's applications in order.
+
+    ``choice_pars`` (:func:`_let_pars`): meanwhile lets allowed, weeks before a meanwhile
+    let, empty-property rates, patience weeks, chain preference, rent floor, meanwhile, chain
+    and independent lease lengths (weeks); ``cash_flows``: the ledger's entry cash and change in
+    occupiers' cash so far (GBP, added to unit by unit as before).
+
+    Returns the let units, the counts (openings, chain, independent, non-commercial,
+    meanwhile, relet spell weeks) and the two ledger flows.
+    """
+    (
+        lp_meanwhile,
+        mw_after,
+        empty_rates,
+        patience,
+        chain_pref,
+        rent_floor,
+        lease_mw,
+        lease_chain,
+        lease_indep,
+    ) = choice_pars
+    entry_cash, occ_cash_change = cash_flows
+    n_app = app_unit.shape[0]
+    order = np.argsort(app_unit, kind="mergesort")  # by unit, then application
+    let = np.empty(n_app, np.int64)
+    counts = np.zeros(6, np.int64)
+    n_let = 0
+    q = 0
+    while q < n_app:
+        j = app_unit[order[q]]
+        end = q
+        while end < n_app and app_unit[order[end]] == j:
+            end += 1
+        first = q
+        q = end
+        if category[j] >= 0:
+            continue
+        owner = owner_type[j]
+        weeks = week - vacant_since[j]
+        best = -1
+        best_score = -np.inf
+        for r in range(first, end):
+            a = order[r]
+            mw = app_meanwhile[a]
+            brokered = app_brokered[a]
+            ch = app_chain[a]
+            noncom = app_sponsor[a] > 0
+            if mw:
+                allowed = (lp_meanwhile and weeks >= mw_after) or (
+                    brokered and (owner == COUNCIL or owner == COMMUNITY)
+                )
+                if owner == INST and not brokered and empty_rates <= 0.0:
+                    allowed = False
+                if not allowed:
+                    continue
+            if owner == INST and not ch and not mw:
+                if weeks < patience and accept_draw[a] < chain_pref:
+                    continue
+            score = app_rent[a]
+            if owner == INST:
+                score += 1e9 if ch else 0.0
+            elif owner == COMMUNITY:
+                score += 1e9 if (noncom or not ch) else 0.0
+            if score > best_score:
+                best, best_score = a, score
+        if best < 0:
+            continue
+        a = best
+        counts[5] += weeks
+        c = app_category[a]
+        category[j] = c
+        chain[j] = app_chain[a]
+        meanwhile[j] = app_meanwhile[a]
+        sponsor[j] = app_sponsor[a]
+        subsidy[j] = app_subsidy[a]
+        rent[j] = app_rent[a]
+        if not meanwhile[j]:
+            if owner != INST:
+                anchor[j] = rent[j]
+            else:
+                floor = anchor[j] * rent_floor
+                anchor[j] = rent[j] if rent[j] > floor else floor  # Python's max
+        if meanwhile[j] or sponsor[j] > 0:
+            lease_end[j] = week + lease_mw
+        else:
+            lease_end[j] = week + (lease_chain if chain[j] else lease_indep)
+        opened[j] = week
+        margin[j] = 0.0
+        rev_avg[j] = 0.0
+        cash[j] = app_cash[a]
+        quality[j] = app_quality[a]
+        entry_cash += cash[j]
+        occ_cash_change += cash[j]
+        retail_class[j] = retail_use[c]  # the use class follows the permitted use
+        let[n_let] = j
+        n_let += 1
+        counts[0] += 1
+        if sponsor[j] > 0:
+            counts[3] += 1
+        elif chain[j]:
+            counts[1] += 1
+        else:
+            counts[2] += 1
+        counts[4] += meanwhile[j]
+    return let[:n_let], counts, entry_cash, occ_cash_change
+
+
+_PARS_SEEN: list = [None, None]  # the last Params and its tuple for the letting kernel
+
+
+def _let_pars(pars: Params) -> tuple:
+    """The parameters of :func:`_let_units_nb`, built once per (frozen) Params object."""
+    if _PARS_SEEN[0] is not pars:
+        lp, op = pars.landlords, pars.occupiers
+        _PARS_SEEN[1] = (
+            bool(lp.meanwhile),
+            float(lp.meanwhile_after_weeks),
+            float(pars.council.empty_rates),
+            float(lp.patience_weeks),
+            float(lp.chain_preference),
+            float(lp.rent_floor),
+            int(op.lease_meanwhile_weeks),
+            int(op.lease_chain_weeks),
+            int(op.lease_indep_weeks),
+        )
+        _PARS_SEEN[0] = pars
+    return _PARS_SEEN[1]
+
+
 def let_units(
     world: World,
     pars: Params,
@@ -233,8 +537,79 @@ def let_units(
 
     ``apps`` holds equal-length arrays: unit, category, chain, meanwhile, brokered, sponsor,
     subsidy, rent (offered, GBP/week), cash (the entrant's starting reserve, GBP), quality.
-    Returns counts of openings by kind and the indices of let units.
+    Returns counts of openings by kind and the indices of let units. The choices are one
+    kernel, :func:`_let_units_nb` (the same results as :func:`_let_units_ref`, bit for bit).
     """
+    u = world.units
+    n_app = apps["unit"].size
+    accept_draw = rng.random(max(n_app, 1))
+    if n_app == 0:
+        return {
+            "openings": 0,
+            "openings_chain": 0,
+            "openings_independent": 0,
+            "openings_noncommercial": 0,
+            "openings_meanwhile": 0,
+            "relet_spell_weeks": 0,
+            "opened_units": np.zeros(0, np.int64),
+        }
+    L = world.ledger
+    let, n, entry_cash, occ_cash_change = _let_units_nb(
+        apps["unit"],
+        apps["category"],
+        apps["chain"],
+        apps["meanwhile"],
+        apps["brokered"],
+        apps["sponsor"],
+        apps["subsidy"],
+        apps["rent"],
+        apps["cash"],
+        apps["quality"],
+        accept_draw,
+        u.category,
+        u.chain,
+        u.meanwhile,
+        u.sponsor,
+        u.subsidy,
+        u.rent,
+        u.anchor,
+        u.lease_end,
+        u.opened,
+        u.margin,
+        u.rev_avg,
+        u.cash,
+        u.quality,
+        u.retail_class,
+        u.owner_type,
+        u.vacant_since,
+        RETAIL_USE,
+        int(week),
+        _let_pars(pars),
+        (float(L.entry_cash), float(L.occ_cash_change)),
+    )
+    if let.size:  # the flows were added unit by unit, as numpy floats
+        L.entry_cash, L.occ_cash_change = np.float64(entry_cash), np.float64(occ_cash_change)
+    return {
+        "openings": int(n[0]),
+        "openings_chain": int(n[1]),
+        "openings_independent": int(n[2]),
+        "openings_noncommercial": int(n[3]),
+        "openings_meanwhile": int(n[4]),
+        "relet_spell_weeks": int(n[5]),
+        "opened_units": let,
+    }
+
+
+def _let_units_ref(
+    world: World,
+    pars: Params,
+    apps: dict[str, np.ndarray],
+    ask: np.ndarray,
+    week: int,
+    rng: np.random.Generator,
+) -> dict:
+    """Plain-numpy reference of :func:`let_units` (:func:`_let_units_nb`): the code it ran
+    before."""
     u, lp, cp, op = world.units, pars.landlords, pars.council, pars.occupiers
     n_app = apps["unit"].size
     accept_draw = rng.random(max(n_app, 1))

@@ -38,62 +38,12 @@ from sim.state import World, fixed_costs, weekly_rates
 
 _VOLUNTARY = CAT["voluntary"]
 _CHARITY = CAT["charity"]
+_SPONSOR_COUNCIL = SPONSOR["council"]
 
-#: Ledger sums, new rolling margin, new rolling revenue, costs per unit (:func:`_accounts_nb`).
+#: Ledger sums, new rolling margin, new rolling revenue, costs per unit (:func:`_accounts_ref`).
 _Accounts = tuple[
     tuple[float, float, float, float, float, float, float], np.ndarray, np.ndarray, np.ndarray
 ]
-
-
-@njit(cache=True)
-def _unit_costs_nb(
-    category: np.ndarray,
-    rateable: np.ndarray,
-    floorspace: np.ndarray,
-    rent: np.ndarray,
-    subsidy: np.ndarray,
-    commercial: np.ndarray,
-    fixed_per_m2: np.ndarray,
-    rates_multiplier: float,
-    sbr_threshold: float,
-    small_business_relief: float,
-    community_relief: float,
-    levy_on: bool,
-    levy_rate: float,
-    fixed_scale: float,
-) -> tuple[np.ndarray, ...]:
-    """The per-unit inputs of :func:`step` (:func:`_unit_costs_ref`, element for element):
-    occupied, commercial and non-commercial masks, weekly rates (``weekly_rates``), Town Team
-    levy, fixed costs (``fixed_costs``) and the start-up subsidy wanted."""
-    n = category.shape[0]
-    occ = np.empty(n, np.bool_)
-    com = np.empty(n, np.bool_)
-    nonc = np.empty(n, np.bool_)
-    rates = np.empty(n)
-    levy = np.empty(n)
-    fixed = np.empty(n)
-    want = np.empty(n)
-    for j in range(n):
-        c = category[j]
-        o = c >= 0
-        cc = commercial[c if c > 0 else 0]
-        occ[j] = o
-        com[j] = o and cc
-        nonc[j] = o and not cc
-        if o:
-            full = rateable[j] / 52.0 * rates_multiplier
-            relief = small_business_relief if rateable[j] < sbr_threshold else 0.0
-            if c == _CHARITY or not cc:
-                relief = np_maximum_nb(relief, community_relief)
-            rates[j] = full * (1.0 - relief)
-            f = fixed_per_m2[c] * floorspace[j] * fixed_scale
-            fixed[j] = 0.0 if c == _VOLUNTARY else f
-        else:
-            rates[j] = 0.0
-            fixed[j] = 0.0
-        levy[j] = rateable[j] / 52.0 * levy_rate if (levy_on and o and cc) else 0.0
-        want[j] = rent[j] * subsidy[j] if (o and cc) else 0.0
-    return occ, com, nonc, rates, levy, fixed, want
 
 
 def _unit_costs_ref(
@@ -112,7 +62,8 @@ def _unit_costs_ref(
     levy_rate: float,
     fixed_scale: float,
 ) -> tuple[np.ndarray, ...]:
-    """Plain-numpy reference of :func:`_unit_costs_nb`: the code :func:`step` ran before
+    """The per-unit inputs of the old step (part of :func:`_step_ref`): occupied, commercial and
+    non-commercial masks, weekly rates, levy, fixed costs and the start-up subsidy wanted
     (``commercial`` must be :data:`sim.categories.COMMERCIAL`, which ``weekly_rates`` uses)."""
     cp = SimpleNamespace(
         rates_multiplier=rates_multiplier,
@@ -129,90 +80,6 @@ def _unit_costs_ref(
     fixed = np.where(occ, fixed_costs(category, floorspace, fixed_scale), 0.0)
     want = np.where(com, rent * subsidy, 0.0)
     return occ, com, nonc, rates, levy, fixed, want
-
-
-@njit(cache=True)
-def _accounts_nb(
-    com: np.ndarray,
-    chain: np.ndarray,
-    revenue_in: np.ndarray,
-    margin_cat: np.ndarray,
-    rent: np.ndarray,
-    paid_sub: np.ndarray,
-    rates: np.ndarray,
-    levy: np.ndarray,
-    fixed: np.ndarray,
-    cash: np.ndarray,
-    margin: np.ndarray,
-    rev_avg: np.ndarray,
-    rent_paid: np.ndarray,
-    m: float,
-    reserve_cap_weeks: float,
-) -> _Accounts:
-    """The commercial accounts of :func:`step` (:func:`_accounts_ref`, element for element).
-
-    Updates ``cash`` and ``rent_paid`` in place; returns the ledger sums (cost of goods,
-    occupiers' rent, rent subsidy, commercial rates, levy, commercial fixed costs, drawings;
-    each numpy's sum of the same array, :func:`sim.npsum.pairwise_sum_nb`), the new rolling
-    margin and revenue and the costs per unit.
-    """
-    n = com.shape[0]
-    om = 1.0 - m
-    cogs = np.empty(n)
-    rent_own = np.empty(n)
-    costs = np.empty(n)
-    new_margin = np.empty(n)
-    new_rev = np.empty(n)
-    draw = np.empty(n)
-    n_com = 0
-    for j in range(n):
-        n_com += com[j]
-    rates_com = np.empty(n_com)
-    fixed_com = np.empty(n_com)
-    k = 0
-    for j in range(n):
-        c = com[j]
-        revenue = revenue_in[j] if c else 0.0
-        gp = margin_cat[j] * revenue
-        cogs[j] = revenue - gp
-        ro = rent[j] - paid_sub[j] if c else 0.0
-        rent_own[j] = ro
-        cst = ro + rates[j] + levy[j] + fixed[j]
-        costs[j] = cst
-        profit = gp - cst if c else 0.0
-        cash[j] = cash[j] + profit
-        if c:
-            rates_com[k] = rates[j]
-            fixed_com[k] = fixed[j]
-            k += 1
-            rent_paid[j] = rent[j]
-            full = rent[j] + rates[j] + levy[j] + fixed[j]
-            den = full if (full != full or full >= 1e-9) else 1e-9
-            ratio = (gp - full) / den
-            if rev_avg[j] == 0.0:
-                new_margin[j] = ratio
-                new_rev[j] = revenue
-            else:
-                new_margin[j] = om * margin[j] + m * ratio
-                new_rev[j] = om * rev_avg[j] + m * revenue
-        else:
-            new_margin[j] = margin[j]
-            new_rev[j] = 0.0
-    for j in range(n):
-        cap = reserve_cap_weeks * costs[j]
-        d = cash[j] - cap if (com[j] and not chain[j] and cash[j] > cap) else 0.0
-        draw[j] = d
-        cash[j] = cash[j] - d
-    sums = (
-        pairwise_sum_nb(cogs),
-        pairwise_sum_nb(rent_own),
-        pairwise_sum_nb(paid_sub),
-        pairwise_sum_nb(rates_com),
-        pairwise_sum_nb(levy),
-        pairwise_sum_nb(fixed_com),
-        pairwise_sum_nb(draw),
-    )
-    return sums, new_margin, new_rev, costs
 
 
 def _accounts_ref(
@@ -232,7 +99,9 @@ def _accounts_ref(
     m: float,
     reserve_cap_weeks: float,
 ) -> _Accounts:
-    """Plain-numpy reference of :func:`_accounts_nb`: the code :func:`step` ran before."""
+    """The commercial accounts of the old step (part of :func:`_step_ref`): updates ``cash`` and
+    ``rent_paid`` in place; returns the seven ledger sums, the new rolling margin and revenue
+    and the costs per unit."""
     revenue = np.where(com, revenue_in, 0.0)
     gp = margin_cat * revenue
     rent_own = np.where(com, rent - paid_sub, 0.0)
@@ -261,74 +130,6 @@ def _accounts_ref(
     return tuple(sums), new_margin, new_rev, costs
 
 
-@njit(cache=True)
-def _exits_nb(
-    occ: np.ndarray,
-    com: np.ndarray,
-    nonc: np.ndarray,
-    chain: np.ndarray,
-    cash: np.ndarray,
-    draws: np.ndarray,
-    hazard_week: float,
-    threshold: float,
-    week: int,
-    opened: np.ndarray,
-    min_age_weeks: float,
-    margin: np.ndarray,
-    lease_end: np.ndarray,
-    lost: np.ndarray,
-    renewal: np.ndarray,
-    rates: np.ndarray,
-    levy: np.ndarray,
-    fixed: np.ndarray,
-    margin_cat: np.ndarray,
-    rev_avg: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exits and renewals of :func:`step` (:func:`_exits_ref`, element for element).
-
-    Returns the units that renew their lease, the units that close (sorted, with the
-    non-commercial uses that lost their sponsor, ``lost``) and the closures counted as
-    independent, chain and non-commercial.
-    """
-    n = occ.shape[0]
-    renew = np.zeros(n, np.bool_)
-    gone_m = np.zeros(n, np.bool_)
-    counts = np.zeros(3, np.int64)
-    lost_m = np.zeros(n, np.bool_)
-    for q in range(lost.shape[0]):
-        lost_m[lost[q]] = True
-        gone_m[lost[q]] = True
-    counts[2] = lost.shape[0]
-    for j in range(n):
-        indep = com[j] and not chain[j]
-        bust = indep and (cash[j] < 0.0 or draws[j] < hazard_week)
-        chain_close = (
-            com[j] and chain[j] and (week - opened[j] >= min_age_weeks) and margin[j] < threshold
-        )
-        lease_over = occ[j] and lease_end[j] <= week and not bust and not chain_close
-        if lost_m[j]:
-            lease_over = False
-        r = False
-        if lease_over and com[j]:
-            exp_cost = renewal[j] + rates[j] + levy[j] + fixed[j]
-            den = exp_cost if (exp_cost != exp_cost or exp_cost >= 1e-9) else 1e-9
-            exp_ratio = (margin_cat[j] * rev_avg[j] - exp_cost) / den
-            r = exp_ratio >= threshold if chain[j] else exp_ratio >= 0.0
-        if lease_over and nonc[j]:
-            r = True
-        renew[j] = r
-        leave = lease_over and not r
-        if bust or (leave and com[j] and not chain[j]):
-            counts[0] += 1
-        if chain_close or (leave and com[j] and chain[j]):
-            counts[1] += 1
-        if leave and nonc[j]:
-            counts[2] += 1
-        if bust or chain_close or leave:
-            gone_m[j] = True
-    return renew, np.flatnonzero(gone_m).astype(np.int64), counts
-
-
 def _exits_ref(
     occ: np.ndarray,
     com: np.ndarray,
@@ -351,7 +152,9 @@ def _exits_ref(
     margin_cat: np.ndarray,
     rev_avg: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Plain-numpy reference of :func:`_exits_nb`: the code :func:`step` ran before."""
+    """Exits and renewals of the old step (part of :func:`_step_ref`): the units that renew,
+    the units that close (sorted) and the closures counted as independent, chain and
+    non-commercial."""
     indep = com & ~chain
     bust = indep & ((cash < 0.0) | (draws < hazard_week))
     age = week - opened
@@ -400,19 +203,374 @@ def vacate(world: World, idx: np.ndarray, week: int, ledger: Ledger) -> None:
     u.vacant_since[idx] = week
 
 
+@njit(cache=True)
+def _step_nb(
+    category: np.ndarray,
+    chain: np.ndarray,
+    meanwhile: np.ndarray,
+    sponsor: np.ndarray,
+    cash: np.ndarray,
+    rent: np.ndarray,
+    subsidy: np.ndarray,
+    lease_end: np.ndarray,
+    opened: np.ndarray,
+    vacant_since: np.ndarray,
+    revenue: np.ndarray,
+    margin: np.ndarray,
+    rev_avg: np.ndarray,
+    rent_paid: np.ndarray,
+    rateable: np.ndarray,
+    anchor: np.ndarray,
+    quality: np.ndarray,
+    floorspace: np.ndarray,
+    renewal: np.ndarray,
+    draws: np.ndarray,
+    tables: tuple[np.ndarray, np.ndarray, np.ndarray],
+    state: tuple[float, float, float, float, float, float, float, float, float],
+    pars: tuple,
+    week: int,
+) -> tuple[np.ndarray, tuple[int, int, int], tuple, tuple[int, int, int, int]]:
+    """One week of :func:`step` on the unit arrays, in place, in one pass over the units
+    (:func:`_step_ref`, bit for bit).
+
+    Every unit's costs, start-up subsidy, accounts, sponsorship, exit or renewal depend only
+    on its own values and on the pools used by the units before it, so the rules of
+    :func:`_step_ref` (each a pass in unit order) run unit by unit; the sums are numpy's
+    sums of the same arrays (:func:`sim.npsum.pairwise_sum_nb`).
+
+    ``tables``: COMMERCIAL, FIXED_PER_M2 and MARGIN by category; ``state``: start-up pools
+    (council, Town Team), sponsor pools (council, Town Team) (GBP/week), volunteer hours
+    available, the chain-closure threshold and the ledger's sponsors' rent, rates and fixed
+    costs so far (GBP); ``pars`` (:func:`_step_pars`): rates multiplier, small-business
+    relief threshold (GBP/yr) and relief, community relief, levy on, levy rate, fixed-cost
+    scale, margin memory, reserve cap (weeks of costs), weekly exit hazard, volunteer hours a
+    voluntary use needs, branch review age (weeks), chain, independent and meanwhile lease
+    lengths (weeks).
+
+    Returns the closed units (in order), the closure counts (independent, chain,
+    non-commercial), the floats (cost of goods, occupiers' rent, rent subsidy, commercial
+    rates, levy, commercial fixed costs, drawings, sponsors' rent, rates and fixed costs,
+    start-up support used (council, Town Team), sponsor budgets used (council, Town Team),
+    volunteer hours used, occupiers' cash before and after, cash of the closed units) and
+    the number of payments from each of the four pools.
+    """
+    commercial, fixed_per_m2, margin_by_cat = tables
+    pool_sc, pool_st, pool_pc, pool_pt, hours_left, threshold, rent_s, rates_s, fixed_s = state
+    (
+        rm,
+        sbr_t,
+        sbr,
+        cr,
+        levy_on,
+        levy_rate,
+        fixed_scale,
+        m,
+        reserve_cap_weeks,
+        hazard_week,
+        vhn,
+        min_age_weeks,
+        lease_chain,
+        lease_indep,
+        lease_mw,
+    ) = pars
+    n = category.shape[0]
+    om = 1.0 - m
+    scratch = np.empty((8, n))  # the arrays numpy summed (unit order)
+    cogs, rent_own, paid_sub, levy_all, draw, rates_com, fixed_com, cash_gone = (
+        scratch[0],
+        scratch[1],
+        scratch[2],
+        scratch[3],
+        scratch[4],
+        scratch[5],
+        scratch[6],
+        scratch[7],
+    )
+    gone = np.empty(n, np.int64)
+    cash_before = pairwise_sum_nb(cash)
+    used_sc = used_st = used_pc = used_pt = 0.0
+    n_sc = n_st = n_pc = n_pt = 0
+    vol_used = 0.0
+    n_indep = n_chain = n_nonc = 0
+    k = 0  # commercial units
+    g = 0  # closed units
+    for j in range(n):
+        # --- costs (weekly_rates, fixed_costs, levy) and the start-up subsidy wanted
+        c = category[j]
+        occ = c >= 0
+        cc = commercial[c if c > 0 else 0]
+        com = occ and cc
+        nonc = occ and not cc
+        ch = chain[j]
+        if occ:
+            full = rateable[j] / 52.0 * rm
+            relief = sbr if rateable[j] < sbr_t else 0.0
+            if c == _CHARITY or not cc:
+                relief = np_maximum_nb(relief, cr)
+            rates = full * (1.0 - relief)
+            f = fixed_per_m2[c] * floorspace[j] * fixed_scale
+            fixed = 0.0 if c == _VOLUNTARY else f
+        else:
+            rates = 0.0
+            fixed = 0.0
+        levy = rateable[j] / 52.0 * levy_rate if (levy_on and com) else 0.0
+        levy_all[j] = levy
+        want = rent[j] * subsidy[j] if com else 0.0
+        # --- start-up subsidy, while the pools last (council first)
+        paid = 0.0
+        if want > 0:
+            if pool_sc - used_sc >= want:
+                used_sc += want
+                n_sc += 1
+                paid = want
+            elif pool_st - used_st >= want:
+                used_st += want
+                n_st += 1
+                paid = want
+            if paid == 0:
+                subsidy[j] = 0.0  # support ended: the occupier pays in full
+        paid_sub[j] = paid
+        # --- commercial accounts
+        m_c = margin_by_cat[c if c > 0 else 0]
+        rev = revenue[j] if com else 0.0
+        gp = m_c * rev
+        cogs[j] = rev - gp
+        ro = rent[j] - paid if com else 0.0
+        rent_own[j] = ro
+        cst = ro + rates + levy + fixed
+        profit = gp - cst if com else 0.0
+        cash[j] = cash[j] + profit
+        rent_paid[j] = 0.0
+        if com:
+            rates_com[k] = rates
+            fixed_com[k] = fixed
+            k += 1
+            rent_paid[j] = rent[j]
+            full_cost = rent[j] + rates + levy + fixed
+            den = full_cost if (full_cost != full_cost or full_cost >= 1e-9) else 1e-9
+            ratio = (gp - full_cost) / den
+            if rev_avg[j] == 0.0:
+                margin[j] = ratio
+                rev_avg[j] = rev
+            else:
+                margin[j] = om * margin[j] + m * ratio
+                rev_avg[j] = om * rev_avg[j] + m * rev
+        else:
+            rev_avg[j] = 0.0
+        cap = reserve_cap_weeks * cst
+        d = cash[j] - cap if (com and not ch and cash[j] > cap) else 0.0
+        draw[j] = d
+        cash[j] = cash[j] - d
+        # --- non-commercial uses: sponsors pay; voluntary uses need volunteer hours
+        lost = False
+        if nonc:
+            need = rent[j] + rates + fixed
+            council = sponsor[j] == _SPONSOR_COUNCIL
+            ok = (pool_pc - used_pc if council else pool_pt - used_pt) >= need
+            if ok and c == _VOLUNTARY:
+                ok = hours_left >= vhn
+                if ok:
+                    hours_left -= vhn
+                    vol_used += vhn
+            if ok:
+                if council:
+                    used_pc += need
+                    n_pc += 1
+                else:
+                    used_pt += need
+                    n_pt += 1
+                rent_s += rent[j]
+                rates_s += rates
+                fixed_s += fixed
+                rent_paid[j] = rent[j]
+            else:
+                lost = True
+                n_nonc += 1
+        # --- exits: bust, chain branch closure, lease end (renew or leave)
+        indep = com and not ch
+        bust = indep and (cash[j] < 0.0 or draws[j] < hazard_week)
+        chain_close = com and ch and (week - opened[j] >= min_age_weeks) and margin[j] < threshold
+        lease_over = occ and lease_end[j] <= week and not bust and not chain_close and not lost
+        renew = False
+        if lease_over and com:
+            exp_cost = renewal[j] + rates + levy + fixed
+            den = exp_cost if (exp_cost != exp_cost or exp_cost >= 1e-9) else 1e-9
+            exp_ratio = (m_c * rev_avg[j] - exp_cost) / den
+            renew = exp_ratio >= threshold if ch else exp_ratio >= 0.0
+        if lease_over and nonc:
+            renew = True
+        leave = lease_over and not renew
+        if bust or (leave and com and not ch):
+            n_indep += 1
+        if chain_close or (leave and com and ch):
+            n_chain += 1
+        if leave and nonc:
+            n_nonc += 1
+        if renew:
+            if com:
+                rent[j] = renewal[j]
+                anchor[j] = renewal[j]
+                meanwhile[j] = False
+            if nonc:
+                lease_end[j] = week + lease_mw
+            else:
+                lease_end[j] = week + (lease_chain if ch else lease_indep)
+        elif bust or chain_close or leave or lost:
+            # vacate: the occupier leaves with its remaining cash
+            gone[g] = j
+            cash_gone[g] = cash[j]
+            g += 1
+            category[j] = -1
+            chain[j] = False
+            meanwhile[j] = False
+            sponsor[j] = 0
+            cash[j] = 0.0
+            rent[j] = 0.0
+            subsidy[j] = 0.0
+            margin[j] = 0.0
+            rev_avg[j] = 0.0
+            quality[j] = 0.0
+            vacant_since[j] = week
+    floats = (
+        pairwise_sum_nb(cogs),
+        pairwise_sum_nb(rent_own),
+        pairwise_sum_nb(paid_sub),
+        pairwise_sum_nb(rates_com[:k]),
+        pairwise_sum_nb(levy_all),
+        pairwise_sum_nb(fixed_com[:k]),
+        pairwise_sum_nb(draw),
+        rent_s,
+        rates_s,
+        fixed_s,
+        used_sc,
+        used_st,
+        used_pc,
+        used_pt,
+        vol_used,
+        cash_before,
+        pairwise_sum_nb(cash),
+        pairwise_sum_nb(cash_gone[:g]),
+    )
+    return gone[:g], (n_indep, n_chain, n_nonc), floats, (n_sc, n_st, n_pc, n_pt)
+
+
+_TABLES = (COMMERCIAL, FIXED_PER_M2, MARGIN)
+_PARS_SEEN: list = [None, None]  # the last Params and its tuple for the kernel
+
+
+def _step_pars(pars: Params) -> tuple:
+    """The parameters of :func:`_step_nb`, built once per (frozen) Params object."""
+    if _PARS_SEEN[0] is not pars:
+        op, tp, cp = pars.occupiers, pars.town_team, pars.council
+        _PARS_SEEN[1] = (
+            float(cp.rates_multiplier),
+            float(cp.sbr_threshold),
+            float(cp.small_business_relief),
+            float(cp.community_relief),
+            bool(tp.enabled),
+            float(tp.levy),
+            float(op.fixed_scale),
+            float(op.margin_memory),
+            float(op.reserve_cap_weeks),
+            float(op.exit_hazard / 52.0),
+            float(op.volunteer_hours_need),
+            float(op.min_age_weeks),
+            int(op.lease_chain_weeks),
+            int(op.lease_indep_weeks),
+            int(op.lease_meanwhile_weeks),
+        )
+        _PARS_SEEN[0] = pars
+    return _PARS_SEEN[1]
+
+
+def _pool(total: float, n_paid: int) -> float:
+    """A pool's use as the old Python loop left it: 0.0, or numpy's float after a payment."""
+    return np.float64(total) if n_paid else 0.0
+
+
 def step(
     world: World, pars: Params, online: float, renewal: np.ndarray, week: int, draws: np.ndarray
 ) -> dict:
     """Run one week of occupier accounts and exits; returns counts of closures by kind.
 
     ``renewal``: the rent each landlord asks at renewal (GBP/week); ``draws``: one uniform
-    draw per unit (named stream ``occupiers``) for personal exits.
+    draw per unit (named stream ``occupiers``) for personal exits. The work is one kernel,
+    :func:`_step_nb` (the same results as :func:`_step_ref`, bit for bit).
     """
+    u, col, L = world.units, world.col, world.ledger
+    op = pars.occupiers
+    gone, n_closed, f, n_used = _step_nb(
+        u.category,
+        u.chain,
+        u.meanwhile,
+        u.sponsor,
+        u.cash,
+        u.rent,
+        u.subsidy,
+        u.lease_end,
+        u.opened,
+        u.vacant_since,
+        u.revenue,
+        u.margin,
+        u.rev_avg,
+        u.rent_paid,
+        u.rateable,
+        u.anchor,
+        u.quality,
+        u.floorspace,
+        renewal,
+        draws,
+        _TABLES,
+        (
+            float(col.pool_startup_council),
+            float(col.pool_startup_tt),
+            float(col.pool_sponsor_council),
+            float(col.pool_sponsor_tt),
+            float(col.volunteer_supply),
+            float(op.chain_threshold + op.chain_threshold_online * online),
+            float(L.rent_sponsors),
+            float(L.rates_sponsors),
+            float(L.fixed_sponsors),
+        ),
+        _step_pars(pars),
+        int(week),
+    )
+    L.cogs += f[0]
+    L.rent_occupiers += f[1]
+    L.rent_subsidy += f[2]
+    L.rates_occupiers += f[3]
+    L.levy_paid += f[4]
+    L.fixed += f[5]
+    L.drawings += f[6]
+    if n_used[2] or n_used[3]:  # a sponsor paid: its flows were added unit by unit
+        L.rent_sponsors, L.rates_sponsors, L.fixed_sponsors = f[7], f[8], f[9]
+    col.used_startup_council = _pool(f[10], n_used[0])
+    col.used_startup_tt = _pool(f[11], n_used[1])
+    col.used_sponsor_council = col.commit_council = _pool(f[12], n_used[2])
+    col.used_sponsor_tt = col.commit_tt = _pool(f[13], n_used[3])
+    col.volunteer_used = f[14]
+    if gone.size:
+        L.exit_cash += f[17]
+    L.occ_cash_change += f[16] - f[15]
+    return {
+        "closures_independent": n_closed[0],
+        "closures_chain": n_closed[1],
+        "closures_noncommercial": n_closed[2],
+        "closures": int(gone.size),
+        "closed_units": gone,
+    }
+
+
+def _step_ref(
+    world: World, pars: Params, online: float, renewal: np.ndarray, week: int, draws: np.ndarray
+) -> dict:
+    """Plain-numpy reference of :func:`step` (:func:`_step_nb`): the code step ran before,
+    with the references of its former kernels."""
     u, col, L = world.units, world.col, world.ledger
     op, tp = pars.occupiers, pars.town_team
     cat = np.maximum(u.category, 0)
     cp = pars.council
-    occ, com, nonc, rates, levy, fixed, want = _unit_costs_nb(
+    occ, com, nonc, rates, levy, fixed, want = _unit_costs_ref(
         u.category,
         u.rateable,
         u.floorspace,
@@ -445,7 +603,7 @@ def step(
     u.subsidy[(want > 0) & (paid_sub == 0)] = 0.0  # support ended: the occupier pays in full
 
     # --- commercial accounts
-    sums = _accounts_nb(
+    sums = _accounts_ref(
         com,
         u.chain,
         u.revenue,
@@ -500,7 +658,7 @@ def step(
 
     # --- exits
     threshold = op.chain_threshold + op.chain_threshold_online * online
-    renew, gone, n_closed = _exits_nb(
+    renew, gone, n_closed = _exits_ref(
         occ,
         com,
         nonc,
