@@ -21,6 +21,7 @@ import numba
 import numpy as np
 
 from sim.categories import CHAIN_TEMPLATE, N_CAT, VACANT
+from sim.npsum import pairwise_sum_nb
 
 __all__ = [
     "access_share",
@@ -272,6 +273,90 @@ def _template_distance_of(c: np.ndarray, t: np.ndarray, tt: float) -> float:
 
 _TEMPLATE = _counts_array(CHAIN_TEMPLATE)
 _TEMPLATE_SUM = _TEMPLATE.sum()
+_TEMPLATE_SHARE = _TEMPLATE / _TEMPLATE_SUM  # t / tt of _template_distance_of, once
+#: math.log(s) for richness s = 0..N_CAT (index 0 unused): the ln S of :func:`evenness`.
+_LOG_RICHNESS = np.array([0.0] + [math.log(s) for s in range(1, N_CAT + 1)])
+#: np.log(n / total) for n = 1..total, one row per total seen (see :func:`_log_share_row`).
+_LOG_SHARE_ROWS: dict[int, np.ndarray] = {}
+
+
+def _log_share_row(total: int) -> np.ndarray:
+    """``np.log(n / total)`` for n = 1..total (entry n - 1), from numpy's own log.
+
+    The shares p = c / total of :func:`shannon` are such ratios for whole-number counts, and
+    numpy's elementwise log gives each element the same bits wherever it sits in an array,
+    so row[c - 1] equals np.log(p) there. Rows are kept per total (a few hundred units).
+    """
+    row = _LOG_SHARE_ROWS.get(total)
+    if row is None:
+        row = np.log(np.arange(1, total + 1, dtype=np.float64) / float(total))
+        _LOG_SHARE_ROWS[total] = row
+    return row
+
+
+@numba.njit(cache=True)
+def _diversity_nb(
+    counts: np.ndarray, log_row: np.ndarray, t_share: np.ndarray, log_s: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """:func:`diversity` of whole-number ``counts`` (int, length of ``t_share``) in one call,
+    bit for bit (MODEL.md, "Outcomes": diversity).
+
+    ``log_row`` is :func:`_log_share_row` of counts.sum(), ``t_share`` the template shares
+    t / sum(t) and ``log_s[s]`` = math.log(s). Sums are numpy's pairwise sums
+    (:func:`sim.npsum.pairwise_sum_nb`); ``max(0.0, x)`` and ``min(1.0, x)`` keep Python's
+    rules (the first argument unless the second is strictly larger or smaller, so NaN maps
+    to the bound). Returns (richness, shannon, simpson, evenness, template_distance).
+    """
+    n = counts.shape[0]
+    c = np.empty(n, dtype=np.float64)
+    for k in range(n):
+        c[k] = float(counts[k])
+    total = pairwise_sum_nb(c)
+    s = 0
+    for k in range(n):
+        if c[k] > 0.0:
+            s += 1
+    if not total > 0.0:  # shannon, simpson and template distance are all 0.0
+        return float(s), 0.0, 0.0, 0.0, 0.0
+    tmp = np.empty(n, dtype=np.float64)
+    q = 0
+    for k in range(n):
+        if c[k] > 0.0:
+            p = c[k] / total
+            tmp[q] = p * log_row[counts[k] - 1]
+            q += 1
+    h = -pairwise_sum_nb(tmp[:q])
+    h = h if h > 0.0 else 0.0
+    for k in range(n):
+        p = c[k] / total
+        tmp[k] = p * p
+    simp = 1.0 - pairwise_sum_nb(tmp)
+    simp = simp if simp > 0.0 else 0.0
+    even = 0.0
+    if s > 1:
+        even = h / log_s[s]
+        even = even if even > 0.0 else 0.0
+        even = even if even < 1.0 else 1.0
+    for k in range(n):
+        tmp[k] = abs(c[k] / total - t_share[k])
+    d = 0.5 * pairwise_sum_nb(tmp)
+    d = d if d > 0.0 else 0.0
+    d = d if d < 1.0 else 1.0
+    return float(s), h, simp, even, d
+
+
+def _diversity_ref(counts: np.ndarray) -> tuple[float, float, float, float, float]:
+    """What :func:`_diversity_nb` must equal: :func:`diversity` itself, as a tuple."""
+    d = diversity(counts)
+    keys = ("richness", "shannon", "simpson", "evenness", "template_distance")
+    return tuple(float(d[k]) for k in keys)  # type: ignore[return-value]
+
+
+def _diversity_counts(counts: np.ndarray, total: int) -> tuple[float, float, float, float, float]:
+    """:func:`diversity` of the model's int64 category counts (length N_CAT, non-negative,
+    summing to ``total``) through :func:`_diversity_nb`: (richness, shannon, simpson,
+    evenness, template_distance)."""
+    return _diversity_nb(counts, _log_share_row(total), _TEMPLATE_SHARE, _LOG_RICHNESS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -585,6 +670,60 @@ def _clustering_nb(tie_id: np.ndarray, sample: np.ndarray) -> float:
     return total / m
 
 
+@numba.njit(cache=True)
+def _clustering_mark_nb(tie_id: np.ndarray, sample: np.ndarray, mark: np.ndarray) -> float:
+    """:func:`_clustering_nb` in O(len(sample) * C^2): the same value, bit for bit.
+
+    ``mark`` is scratch of length R (int32), -1 everywhere on entry and again on return. For
+    resident i the position of each distinct neighbour is marked; each neighbour's row is
+    then read once, and a marked entry other than the neighbour itself is a linked pair
+    (an entry of a k x k pair table, so a pair found from both ends, or twice, counts once).
+    The integer link count equals that of :func:`_clustering_nb` and the float sum runs in
+    the same order.
+    """
+    r, c = tie_id.shape
+    m = sample.shape[0]
+    if m == 0:
+        return 0.0
+    nbr = np.empty(c, dtype=np.int64)
+    linked = np.zeros((c, c), dtype=np.bool_)  # [lo, hi] for neighbour positions lo < hi
+    total = 0.0
+    for q in range(m):
+        i = sample[q]
+        k = 0
+        for s in range(c):
+            j = tie_id[i, s]
+            if j < 0 or j >= r or j == i or mark[j] >= 0:
+                continue
+            mark[j] = k
+            nbr[k] = j
+            k += 1
+        if k >= 2:
+            for a in range(k):
+                ra = nbr[a]
+                for s in range(c):
+                    j = tie_id[ra, s]
+                    if j < 0 or j >= r:
+                        continue
+                    b = mark[j]
+                    if b < 0 or b == a:
+                        continue
+                    if a < b:
+                        linked[a, b] = True
+                    else:
+                        linked[b, a] = True
+            links = 0
+            for a in range(k):
+                for b in range(a + 1, k):
+                    if linked[a, b]:
+                        links += 1
+                        linked[a, b] = False
+            total += links / (k * (k - 1) / 2.0)
+        for a in range(k):
+            mark[nbr[a]] = -1
+    return total / m
+
+
 def _clustering_ref(tie_id: np.ndarray, sample: np.ndarray) -> float:
     """Plain-Python reference of :func:`_clustering_nb` (same inputs, same result)."""
     r = tie_id.shape[0]
@@ -632,13 +771,11 @@ def clustering_coefficient(tie_id: Any, sample: Any) -> float:
 
 
 @numba.njit(cache=True)
-def _tie_summary_nb(
-    tie_id: np.ndarray, tie_w: np.ndarray, group: np.ndarray, sample: np.ndarray
+def _tie_rows_nb(
+    tie_id: np.ndarray, tie_w: np.ndarray, group: np.ndarray, clus: float
 ) -> tuple[float, float, float, float, float]:
-    """Numba kernel of :func:`tie_summary`: one pass over the rows, then the sample.
-
-    Returns (mean_ties, mean_tie_strength, isolated_share, bridging_share, clustering).
-    """
+    """The one pass over the rows of :func:`_tie_summary_nb`, with the clustering ``clus``
+    already computed: (mean_ties, mean_tie_strength, isolated_share, bridging_share, clus)."""
     r, c = tie_id.shape
     n_ties = 0
     n_bridge = 0
@@ -657,12 +794,32 @@ def _tie_summary_nb(
         n_ties += deg
         if deg == 0:
             n_isolated += 1
-    clus = _clustering_nb(tie_id, sample)
     if r == 0:
         return 0.0, 0.0, 0.0, 0.0, clus
     if n_ties == 0:
         return 0.0, 0.0, n_isolated / r, 0.0, clus
     return n_ties / r, w_sum / n_ties, n_isolated / r, n_bridge / n_ties, clus
+
+
+@numba.njit(cache=True)
+def _tie_summary_nb(
+    tie_id: np.ndarray, tie_w: np.ndarray, group: np.ndarray, sample: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """Numba kernel of :func:`tie_summary`: one pass over the rows, then the sample.
+
+    Returns (mean_ties, mean_tie_strength, isolated_share, bridging_share, clustering).
+    """
+    return _tie_rows_nb(tie_id, tie_w, group, _clustering_nb(tie_id, sample))
+
+
+@numba.njit(cache=True)
+def _tie_summary_mark_nb(
+    tie_id: np.ndarray, tie_w: np.ndarray, group: np.ndarray, sample: np.ndarray, mark: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """:func:`_tie_summary_nb` with the clustering of :func:`_clustering_mark_nb` (the same
+    values; ``mark`` as there). No checks: ``TownModel._measure`` passes the model's own
+    arrays and a sample drawn in range."""
+    return _tie_rows_nb(tie_id, tie_w, group, _clustering_mark_nb(tie_id, sample, mark))
 
 
 def _tie_summary_ref(
@@ -1118,3 +1275,146 @@ def _unit_counts_ref(
         spell.size,
     ]
     return counts, np.array(out, np.int64)
+
+
+#: Layout of the float vector of :func:`_week_units_nb`.
+WU_MORANS, WU_AREA, WU_RENT, WU_VISITS, WU_SAME_A, WU_SAME_B = 0, 1, 2, 3, 4, 5
+WU_ENGAGEMENT, WU_PARTICIPATED, WU_CHOICE, WU_CSR_OK, WU_LEN = 6, 7, 8, 9, 10
+
+
+@numba.njit(cache=True)
+def _same_mask_nb(category: np.ndarray, code: int, prev: np.ndarray) -> bool:
+    """``np.array_equal(prev, category == code)`` (prev a bool array)."""
+    if prev.shape[0] != category.shape[0]:
+        return False
+    for j in range(category.shape[0]):
+        if prev[j] != (category[j] == code):
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def _compress_sum_nb(values: np.ndarray, category: np.ndarray) -> float:
+    """``float(values[category >= 0].sum())``, numpy's pairwise sum bit for bit."""
+    n = category.shape[0]
+    tmp = np.empty(n, dtype=np.float64)
+    q = 0
+    for j in range(n):
+        if category[j] >= 0:
+            tmp[q] = values[j]
+            q += 1
+    return pairwise_sum_nb(tmp[:q])
+
+
+@numba.njit(cache=True)
+def _week_units_nb(
+    category: np.ndarray,
+    chain: np.ndarray,
+    meanwhile: np.ndarray,
+    vacant_since: np.ndarray,
+    week: int,
+    commercial: np.ndarray,
+    shop_type: np.ndarray,
+    main_order: np.ndarray,
+    n_cat: int,
+    n_first: int,
+    threshold_weeks: int,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    floorspace: np.ndarray,
+    rent: np.ndarray,
+    visits: np.ndarray,
+    code_a: int,
+    prev_a: np.ndarray,
+    code_b: int,
+    prev_b: np.ndarray,
+    engagement: np.ndarray,
+    participated: np.ndarray,
+    choice: np.ndarray,
+    choice_code: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The weekly per-unit (and whole-resident) sums of ``TownModel._measure`` in one call,
+    bit for bit (MODEL.md, "Outcomes").
+
+    Returns ``(counts, out, f)``: ``counts`` and ``out`` of :func:`_unit_counts_nb`, and
+    ``f`` (length ``WU_LEN``) with Moran's I of vacancy (x = 1.0 for a code < 0) on the CSR
+    street graph ``(indptr, indices)``; the occupied floorspace (m2) and weekly rent (GBP)
+    and all units' visits, each numpy's pairwise float sum; 1.0 where the units with code
+    ``code_a`` (``code_b``) are exactly ``prev_a`` (``prev_b``); the pairwise sum of
+    ``engagement``; the count of ``participated``; the count of ``choice == choice_code``;
+    and 1.0 if ``indptr`` fits the units (else Moran's I is left 0.0 for the caller to
+    raise :func:`morans_i_csr`'s error).
+    """
+    counts, out = _unit_counts_nb(
+        category,
+        chain,
+        meanwhile,
+        vacant_since,
+        week,
+        commercial,
+        shop_type,
+        main_order,
+        n_cat,
+        n_first,
+        threshold_weeks,
+    )
+    n = category.shape[0]
+    f = np.zeros(WU_LEN, dtype=np.float64)
+    if indptr.shape[0] == n + 1:
+        f[WU_CSR_OK] = 1.0
+        x = np.empty(n, dtype=np.float64)
+        for j in range(n):
+            x[j] = 1.0 if category[j] < 0 else 0.0
+        f[WU_MORANS] = _morans_i_nb(x, indptr, indices)
+    f[WU_AREA] = _compress_sum_nb(floorspace, category)
+    f[WU_RENT] = _compress_sum_nb(rent, category)
+    f[WU_VISITS] = pairwise_sum_nb(visits)
+    f[WU_SAME_A] = 1.0 if _same_mask_nb(category, code_a, prev_a) else 0.0
+    f[WU_SAME_B] = 1.0 if _same_mask_nb(category, code_b, prev_b) else 0.0
+    f[WU_ENGAGEMENT] = pairwise_sum_nb(engagement)
+    k = 0
+    for i in range(participated.shape[0]):
+        if participated[i]:
+            k += 1
+    f[WU_PARTICIPATED] = k
+    k = 0
+    for i in range(choice.shape[0]):
+        if choice[i] == choice_code:
+            k += 1
+    f[WU_CHOICE] = k
+    return counts, out, f
+
+
+def _week_units_ref(*args: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-numpy reference of :func:`_week_units_nb` (the expressions ``TownModel._measure``
+    used before the kernel; same arguments)."""
+    (category, chain, meanwhile, vacant_since, week, commercial, shop_type, main_order) = args[:8]
+    (n_cat, n_first, threshold_weeks, indptr, indices, floorspace, rent, visits) = args[8:16]
+    (code_a, prev_a, code_b, prev_b, engagement, participated, choice, choice_code) = args[16:]
+    counts, out = _unit_counts_ref(
+        category,
+        chain,
+        meanwhile,
+        vacant_since,
+        week,
+        commercial,
+        shop_type,
+        main_order,
+        n_cat,
+        n_first,
+        threshold_weeks,
+    )
+    occ = category >= 0
+    f = np.zeros(WU_LEN)
+    if indptr.shape[0] == category.size + 1:
+        f[WU_CSR_OK] = 1.0
+        f[WU_MORANS] = morans_i_csr((~occ).astype(np.float64), (indptr, indices))
+    f[WU_AREA] = float(floorspace[occ].sum())
+    f[WU_RENT] = float(rent[occ].sum())
+    f[WU_VISITS] = float(visits.sum())
+    f[WU_SAME_A] = float(np.array_equal(prev_a, category == code_a))
+    f[WU_SAME_B] = float(np.array_equal(prev_b, category == code_b))
+    f[WU_ENGAGEMENT] = float(engagement.sum())
+    f[WU_PARTICIPATED] = float(np.count_nonzero(participated))
+    f[WU_CHOICE] = float((choice == choice_code).sum())
+    return counts, out, f

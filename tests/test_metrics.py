@@ -597,3 +597,114 @@ def test_unit_counts_kernel_equals_reference():
     args = (bad, np.zeros(3, bool), np.zeros(3, bool), np.zeros(3, np.int32), 0, COMMERCIAL)
     args = (*args, SHOP_TYPE, np.arange(3), N_CAT, 50, 52)
     assert m._unit_counts_nb(*args)[1][0] == -1 == m._unit_counts_ref(*args)[1][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast paths of TownModel._measure: each equals its reference exactly (the same bits)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("r", (*SIZES, 12, 3000))
+@pytest.mark.parametrize("c", [0, 1, 3, 8, 12])
+def test_clustering_mark_kernel_equals_ref_bitwise(r, c):
+    """_clustering_mark_nb gives the float of _clustering_nb (and of the reference) exactly,
+    on graphs with repeats, self-ties and out-of-range ids, and leaves its scratch at -1."""
+    rng = np.random.default_rng(1000 * r + c)
+    for fill in (0.3, 0.9):
+        tie_id = random_ties(rng, r, c, fill)
+        if r and c:
+            bad = rng.random((r, c)) < 0.05
+            tie_id[bad] = rng.choice(np.array([-7, r, r + 3], np.int32), size=int(bad.sum()))
+        tie_w = rng.random((r, c)).astype(np.float32)
+        group = rng.integers(0, 3, size=r).astype(np.int32)
+        for sample in (
+            rng.integers(0, r, size=min(r, 300)) if r else np.zeros(0, np.int64),
+            rng.permutation(r),
+        ):
+            sample = sample.astype(np.int64)
+            mark = np.full(r, -1, np.int32)
+            fast = m._clustering_mark_nb(tie_id, sample, mark)
+            assert fast == m._clustering_nb(tie_id, sample)
+            assert fast == pytest.approx(m._clustering_ref(tie_id, sample), abs=1e-12)
+            assert np.all(mark == -1)
+            s_fast = m._tie_summary_mark_nb(tie_id, tie_w, group, sample, mark)
+            assert s_fast == m._tie_summary_nb(tie_id, tie_w, group, sample)
+            assert np.all(mark == -1)
+
+
+def test_clustering_mark_kernel_counts_links_once():
+    # a triangle stored both ways plus a duplicate slot, and a pendant: c_0 = 1, c_1 = 1/3
+    tie_id = np.array([[1, 2, 1], [0, 2, 3], [0, 1, -1], [1, -1, -1]], dtype=np.int32)
+    mark = np.full(4, -1, np.int32)
+    got = m._clustering_mark_nb(tie_id, np.array([0, 1], np.int64), mark)
+    assert got == (1.0 + 1.0 / 3.0) / 2
+    assert got == m._clustering_nb(tie_id, np.array([0, 1], np.int64))
+
+
+def test_diversity_kernel_equals_diversity_bitwise():
+    """_diversity_nb (logs from numpy's own log, one row per total) gives diversity() to the
+    bit for count vectors of every total up to a few hundred units."""
+    rng = np.random.default_rng(5)
+    cases = [np.zeros(N_CAT, np.int64), np.eye(N_CAT, dtype=np.int64)[3] * 7]
+    for _ in range(3000):
+        n = int(rng.integers(1, 400))
+        cats = rng.integers(0, N_CAT, size=n)
+        if rng.random() < 0.3:  # a few categories only
+            cats = cats % int(rng.integers(1, 4))
+        cases.append(np.bincount(cats, minlength=N_CAT).astype(np.int64))
+    for counts in cases:
+        got = m._diversity_counts(counts, int(counts.sum()))
+        assert got == m._diversity_ref(counts), counts
+    # the evenness and richness of a mix with one category present
+    assert m._diversity_counts(cases[1], 7) == (1.0, 0.0, 0.0, 0.0, m.template_distance(cases[1]))
+
+
+def test_week_units_kernel_equals_reference():
+    """_week_units_nb gives the counts, Moran's I and sums of the numpy expressions it
+    replaced in TownModel._measure, to the bit."""
+    from sim.categories import COMMERCIAL, SHOP_TYPE
+
+    rng = np.random.default_rng(21)
+    for n in (0, 1, 5, 40, 300, 1000):
+        adj = path_adjacency(n)
+        adj[rng.random((n, n)) < 0.02] = 1
+        indptr, indices = m.csr_adjacency(adj, n)
+        for _ in range(10):
+            cat = rng.integers(-1, N_CAT, n).astype(np.int8)
+            r = int(rng.integers(0, 500))
+            prev = [cat == 0, (cat == 5) ^ (rng.random(n) < 0.01), np.zeros(0, bool)]
+            args = (
+                cat,
+                rng.random(n) < 0.3,
+                rng.random(n) < 0.1,
+                rng.integers(-100, 200, n).astype(np.int32),
+                int(rng.integers(0, 150)),
+                COMMERCIAL,
+                SHOP_TYPE,
+                rng.permutation(n)[: rng.integers(0, n + 1)].astype(np.int64),
+                N_CAT,
+                int(rng.integers(1, 60)),
+                52,
+                indptr,
+                indices,
+                rng.random(n) * 300.0,
+                rng.random(n) * 1e3,
+                rng.random(n) * 50.0,
+                0,
+                prev[int(rng.integers(0, 3))],
+                5,
+                prev[int(rng.integers(0, 3))],
+                rng.random(r),
+                rng.random(r) < 0.4,
+                rng.integers(0, 4, r).astype(np.int8),
+                1,
+            )
+            c_nb, o_nb, f_nb = m._week_units_nb(*args)
+            c_ref, o_ref, f_ref = m._week_units_ref(*args)
+            np.testing.assert_array_equal(c_nb, c_ref)
+            np.testing.assert_array_equal(o_nb, o_ref)
+            assert f_nb.tobytes() == f_ref.tobytes(), (f_nb, f_ref)
+    # an adjacency that does not fit the units: flagged, Moran's I left at 0.0
+    args = list(args)
+    args[11] = np.zeros(3, np.int64)
+    assert m._week_units_nb(*args)[2][m.WU_CSR_OK] == 0.0
