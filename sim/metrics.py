@@ -623,21 +623,14 @@ def _sample_array(sample: Any, r: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _linked_nb(tie_id: np.ndarray, a: int, b: int) -> bool:
-    """True if b is in row a or a is in row b (an undirected link)."""
-    c = tie_id.shape[1]
-    for s in range(c):
-        if tie_id[a, s] == b:
-            return True
-    for s in range(c):
-        if tie_id[b, s] == a:
-            return True
-    return False
-
-
-@numba.njit(cache=True)
 def _clustering_nb(tie_id: np.ndarray, sample: np.ndarray) -> float:
-    """Numba kernel of :func:`clustering_coefficient`: O(len(sample) * C^3)."""
+    """Numba kernel of :func:`clustering_coefficient`: O(len(sample) * C^3).
+
+    A neighbour pair (a, b) is linked if b is in row a or a in row b; both rows are compared
+    in full, without an early exit, so the compiler vectorises the test and a fresh sample
+    each week costs few mispredicted branches. The link count is a whole number and the
+    float sum runs over the sample in order, as in :func:`_clustering_ref`.
+    """
     r, c = tie_id.shape
     m = sample.shape[0]
     if m == 0:
@@ -663,64 +656,14 @@ def _clustering_nb(tie_id: np.ndarray, sample: np.ndarray) -> float:
             continue
         links = 0
         for a in range(k):
+            ra = nbr[a]
             for b in range(a + 1, k):
-                if _linked_nb(tie_id, nbr[a], nbr[b]):
-                    links += 1
-        total += links / (k * (k - 1) / 2.0)
-    return total / m
-
-
-@numba.njit(cache=True)
-def _clustering_mark_nb(tie_id: np.ndarray, sample: np.ndarray, mark: np.ndarray) -> float:
-    """:func:`_clustering_nb` in O(len(sample) * C^2): the same value, bit for bit.
-
-    ``mark`` is scratch of length R (int32), -1 everywhere on entry and again on return. For
-    resident i the position of each distinct neighbour is marked; each neighbour's row is
-    then read once, and a marked entry other than the neighbour itself is a linked pair
-    (an entry of a k x k pair table, so a pair found from both ends, or twice, counts once).
-    The integer link count equals that of :func:`_clustering_nb` and the float sum runs in
-    the same order.
-    """
-    r, c = tie_id.shape
-    m = sample.shape[0]
-    if m == 0:
-        return 0.0
-    nbr = np.empty(c, dtype=np.int64)
-    linked = np.zeros((c, c), dtype=np.bool_)  # [lo, hi] for neighbour positions lo < hi
-    total = 0.0
-    for q in range(m):
-        i = sample[q]
-        k = 0
-        for s in range(c):
-            j = tie_id[i, s]
-            if j < 0 or j >= r or j == i or mark[j] >= 0:
-                continue
-            mark[j] = k
-            nbr[k] = j
-            k += 1
-        if k >= 2:
-            for a in range(k):
-                ra = nbr[a]
+                rb = nbr[b]
+                linked = False
                 for s in range(c):
-                    j = tie_id[ra, s]
-                    if j < 0 or j >= r:
-                        continue
-                    b = mark[j]
-                    if b < 0 or b == a:
-                        continue
-                    if a < b:
-                        linked[a, b] = True
-                    else:
-                        linked[b, a] = True
-            links = 0
-            for a in range(k):
-                for b in range(a + 1, k):
-                    if linked[a, b]:
-                        links += 1
-                        linked[a, b] = False
-            total += links / (k * (k - 1) / 2.0)
-        for a in range(k):
-            mark[nbr[a]] = -1
+                    linked |= (tie_id[ra, s] == rb) | (tie_id[rb, s] == ra)
+                links += linked
+        total += links / (k * (k - 1) / 2.0)
     return total / m
 
 
@@ -771,11 +714,13 @@ def clustering_coefficient(tie_id: Any, sample: Any) -> float:
 
 
 @numba.njit(cache=True)
-def _tie_rows_nb(
-    tie_id: np.ndarray, tie_w: np.ndarray, group: np.ndarray, clus: float
+def _tie_summary_nb(
+    tie_id: np.ndarray, tie_w: np.ndarray, group: np.ndarray, sample: np.ndarray
 ) -> tuple[float, float, float, float, float]:
-    """The one pass over the rows of :func:`_tie_summary_nb`, with the clustering ``clus``
-    already computed: (mean_ties, mean_tie_strength, isolated_share, bridging_share, clus)."""
+    """Numba kernel of :func:`tie_summary`: one pass over the rows, then the sample.
+
+    Returns (mean_ties, mean_tie_strength, isolated_share, bridging_share, clustering).
+    """
     r, c = tie_id.shape
     n_ties = 0
     n_bridge = 0
@@ -794,32 +739,12 @@ def _tie_rows_nb(
         n_ties += deg
         if deg == 0:
             n_isolated += 1
+    clus = _clustering_nb(tie_id, sample)
     if r == 0:
         return 0.0, 0.0, 0.0, 0.0, clus
     if n_ties == 0:
         return 0.0, 0.0, n_isolated / r, 0.0, clus
     return n_ties / r, w_sum / n_ties, n_isolated / r, n_bridge / n_ties, clus
-
-
-@numba.njit(cache=True)
-def _tie_summary_nb(
-    tie_id: np.ndarray, tie_w: np.ndarray, group: np.ndarray, sample: np.ndarray
-) -> tuple[float, float, float, float, float]:
-    """Numba kernel of :func:`tie_summary`: one pass over the rows, then the sample.
-
-    Returns (mean_ties, mean_tie_strength, isolated_share, bridging_share, clustering).
-    """
-    return _tie_rows_nb(tie_id, tie_w, group, _clustering_nb(tie_id, sample))
-
-
-@numba.njit(cache=True)
-def _tie_summary_mark_nb(
-    tie_id: np.ndarray, tie_w: np.ndarray, group: np.ndarray, sample: np.ndarray, mark: np.ndarray
-) -> tuple[float, float, float, float, float]:
-    """:func:`_tie_summary_nb` with the clustering of :func:`_clustering_mark_nb` (the same
-    values; ``mark`` as there). No checks: ``TownModel._measure`` passes the model's own
-    arrays and a sample drawn in range."""
-    return _tie_rows_nb(tie_id, tie_w, group, _clustering_mark_nb(tie_id, sample, mark))
 
 
 def _tie_summary_ref(

@@ -255,7 +255,6 @@ class TownModel(mesa.Model):
         self._group = (res.sector * self.world.pref.shape[0] + res.taste).astype(np.int64)
         self._access_cache: dict[str, tuple[np.ndarray, float]] = {}
         self._neigh_cache: tuple[Any, ...] = ()
-        self._clus_mark = np.full(res.n, -1, dtype=np.int32)  # scratch of the clustering
         self._online_terms: tuple[Any, ...] = ()
         self._main_order = self.town.main_street_order()  # for the NEF-style survey
         u = self.world.units
@@ -671,10 +670,8 @@ class TownModel(mesa.Model):
         o["template_distance"] = t_dist
         sample = self._metric_sample(week)
         # metrics.tie_summary without its checks (the model's own arrays, a sample in range)
-        if self._clus_mark.shape[0] != res.n:
-            self._clus_mark = np.full(res.n, -1, dtype=np.int32)
-        mean_ties, strength, isolated, bridging, clustering = metrics._tie_summary_mark_nb(
-            res.tie_id, res.tie_w, res.zone, sample, self._clus_mark
+        mean_ties, strength, isolated, bridging, clustering = metrics._tie_summary_nb(
+            res.tie_id, res.tie_w, res.zone, sample
         )
         o["mean_ties"] = mean_ties
         o["mean_tie_strength"] = strength

@@ -606,9 +606,10 @@ def test_unit_counts_kernel_equals_reference():
 
 @pytest.mark.parametrize("r", (*SIZES, 12, 3000))
 @pytest.mark.parametrize("c", [0, 1, 3, 8, 12])
-def test_clustering_mark_kernel_equals_ref_bitwise(r, c):
-    """_clustering_mark_nb gives the float of _clustering_nb (and of the reference) exactly,
-    on graphs with repeats, self-ties and out-of-range ids, and leaves its scratch at -1."""
+def test_tie_kernels_equal_ref_bitwise(r, c):
+    """_clustering_nb and _tie_summary_nb give the floats of their references exactly (whole
+    link counts, sums in the same order), on graphs with repeats, self-ties and
+    out-of-range ids, sparse and dense."""
     rng = np.random.default_rng(1000 * r + c)
     for fill in (0.3, 0.9):
         tie_id = random_ties(rng, r, c, fill)
@@ -622,23 +623,19 @@ def test_clustering_mark_kernel_equals_ref_bitwise(r, c):
             rng.permutation(r),
         ):
             sample = sample.astype(np.int64)
-            mark = np.full(r, -1, np.int32)
-            fast = m._clustering_mark_nb(tie_id, sample, mark)
-            assert fast == m._clustering_nb(tie_id, sample)
-            assert fast == pytest.approx(m._clustering_ref(tie_id, sample), abs=1e-12)
-            assert np.all(mark == -1)
-            s_fast = m._tie_summary_mark_nb(tie_id, tie_w, group, sample, mark)
-            assert s_fast == m._tie_summary_nb(tie_id, tie_w, group, sample)
-            assert np.all(mark == -1)
+            assert m._clustering_nb(tie_id, sample) == m._clustering_ref(tie_id, sample)
+            got = m._tie_summary_nb(tie_id, tie_w, group, sample)
+            assert got == m._tie_summary_ref(tie_id, tie_w, group, sample)
 
 
-def test_clustering_mark_kernel_counts_links_once():
+def test_clustering_counts_each_link_once():
     # a triangle stored both ways plus a duplicate slot, and a pendant: c_0 = 1, c_1 = 1/3
     tie_id = np.array([[1, 2, 1], [0, 2, 3], [0, 1, -1], [1, -1, -1]], dtype=np.int32)
-    mark = np.full(4, -1, np.int32)
-    got = m._clustering_mark_nb(tie_id, np.array([0, 1], np.int64), mark)
+    got = m._clustering_nb(tie_id, np.array([0, 1], np.int64))
     assert got == (1.0 + 1.0 / 3.0) / 2
-    assert got == m._clustering_nb(tie_id, np.array([0, 1], np.int64))
+    # 0's neighbours 1 and 2 linked one way only (2 -> 1): still linked
+    tie_id = np.array([[1, 2], [0, -1], [0, 1]], dtype=np.int32)
+    assert m._clustering_nb(tie_id, np.array([0], np.int64)) == 1.0
 
 
 def test_diversity_kernel_equals_diversity_bitwise():
