@@ -1343,3 +1343,103 @@ def _week_units_ref(*args: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f[WU_PARTICIPATED] = float(np.count_nonzero(participated))
     f[WU_CHOICE] = float((choice == choice_code).sum())
     return counts, out, f
+
+
+# ---------------------------------------------------------------------------------------------
+# The clustering sample: numpy's Generator.choice(pop, size, replace=False) from raw words
+# ---------------------------------------------------------------------------------------------
+
+_U32 = np.uint64(0xFFFFFFFF)
+_U1 = np.uint64(1)
+_SHIFT32 = np.uint64(32)
+
+
+@numba.njit(cache=True)
+def _word32_nb(raw: np.ndarray, pos: np.ndarray) -> np.uint64:
+    """The next 32-bit output of a fresh PCG64 whose 64-bit outputs are ``raw``: the low
+    half of each, then the high half (numpy's ``pcg64_next32``). ``pos[0]`` counts the words
+    used; past the end it returns 0 and leaves ``pos[0] > 2 * raw.size``."""
+    p = pos[0]
+    pos[0] = p + 1
+    if p >= 2 * raw.shape[0]:
+        pos[0] = 2 * raw.shape[0] + 1
+        return np.uint64(0)
+    w = raw[p >> 1]
+    return (w >> _SHIFT32) if (p & 1) else (w & _U32)
+
+
+@numba.njit(cache=True)
+def _bounded_nb(raw: np.ndarray, pos: np.ndarray, rng: int) -> int:
+    """numpy's ``random_bounded_uint64(bitgen, 0, rng, 0, 0)`` for rng < 2^32: 0 without a
+    draw for rng = 0, else Lemire's multiply-and-reject on 32-bit words."""
+    if rng == 0:
+        return 0
+    r = np.uint64(rng)
+    if r == _U32:
+        return np.int64(_word32_nb(raw, pos))
+    excl = r + _U1
+    m = _word32_nb(raw, pos) * excl
+    left = m & _U32
+    if left < excl:
+        threshold = (_U32 - r) % excl
+        while left < threshold and pos[0] <= 2 * raw.shape[0]:
+            m = _word32_nb(raw, pos) * excl
+            left = m & _U32
+    return np.int64(m >> _SHIFT32)
+
+
+@numba.njit(cache=True)
+def _choice_words_nb(raw: np.ndarray, pop: int, size: int) -> tuple[np.ndarray, bool]:
+    """``Generator.choice(pop, size=size, replace=False)`` (numpy 2.x, shuffle=True) of a
+    fresh PCG64 generator whose first 64-bit outputs are ``raw`` (uint64), the same indices.
+
+    numpy's algorithm: for pop > 10000 and size > pop // 50 a tail Fisher-Yates shuffle of
+    arange(pop), else Floyd's algorithm (a draw in [0, j] for j = pop - size .. pop - 1,
+    replaced by j if already taken) followed by a Fisher-Yates shuffle of the result; every
+    draw is ``random_bounded_uint64`` (see :func:`_bounded_nb`). Returns ``(idx, ok)``;
+    ``ok`` is False if ``raw`` ran out (rejections are rare: pass ``size`` + a few words)
+    or pop >= 2^32, and the caller then asks numpy itself.
+    """
+    idx = np.empty(size, dtype=np.int64)
+    if size > pop or size < 0 or pop >= 0xFFFFFFFF:
+        return idx, False
+    pos = np.zeros(1, dtype=np.int64)
+    if pop > 10000 and size > pop // 50:
+        perm = np.arange(pop)
+        first = max(pop - size, 1)
+        for i in range(pop - 1, first - 1, -1):
+            j = _bounded_nb(raw, pos, i)
+            t = perm[j]
+            perm[j] = perm[i]
+            perm[i] = t
+        idx[:] = perm[pop - size :]
+    else:
+        mask = np.int64(1.2 * size)  # numpy's <uint64_t>(1.2 * size): truncation
+        for sh in (1, 2, 4, 8, 16, 32):
+            mask |= mask >> sh
+        taken = np.full(mask + 1, -1, dtype=np.int64)  # open addressing, linear probing
+        for j in range(pop - size, pop):
+            val = _bounded_nb(raw, pos, j)
+            loc = val & mask
+            while taken[loc] != -1 and taken[loc] != val:
+                loc = (loc + 1) & mask
+            if taken[loc] == -1:
+                taken[loc] = val
+            else:
+                val = j  # j itself is never taken yet: all earlier entries are < j
+                loc = j & mask
+                while taken[loc] != -1:
+                    loc = (loc + 1) & mask
+                taken[loc] = j
+            idx[j - pop + size] = val
+        for i in range(size - 1, 0, -1):
+            j = _bounded_nb(raw, pos, i)
+            t = idx[j]
+            idx[j] = idx[i]
+            idx[i] = t
+    return idx, pos[0] <= 2 * raw.shape[0]
+
+
+def _choice_words_ref(gen: np.random.Generator, pop: int, size: int) -> np.ndarray:
+    """What :func:`_choice_words_nb` must equal: numpy's own choice on the same generator."""
+    return gen.choice(pop, size=size, replace=False)

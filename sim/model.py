@@ -753,6 +753,12 @@ class TownModel(mesa.Model):
         k = min(R, 300)
         if k == 0:
             return np.zeros(0, np.int64)
+        # numpy's choice(R, size=k, replace=False) on this stream, computed from the stream's
+        # raw 64-bit outputs (the same indices; numpy's own choice if the words run out)
+        raw = stream(self.run_seed, "metrics", week).bit_generator.random_raw(k + 16)
+        idx, ok = metrics._choice_words_nb(raw, R, k)
+        if ok:
+            return idx
         return stream(self.run_seed, "metrics", week).choice(R, size=k, replace=False)
 
     # ------------------------------------------------------------------ running

@@ -705,3 +705,29 @@ def test_week_units_kernel_equals_reference():
     args = list(args)
     args[11] = np.zeros(3, np.int64)
     assert m._week_units_nb(*args)[2][m.WU_CSR_OK] == 0.0
+
+
+@pytest.mark.parametrize(
+    "pop", [1, 2, 3, 10, 299, 300, 301, 10000, 10001, 12000, 15000, 15001, 10**6, 2**31 + 5]
+)
+def test_choice_words_equals_numpy_choice(pop):
+    """_choice_words_nb gives Generator.choice(pop, size, replace=False) of the same fresh
+    stream, index for index: Floyd's algorithm and the tail shuffle, with rejections (a
+    population just over 2^31 rejects about half the draws, and may run out of words)."""
+    from sim.streams import stream
+
+    sizes = {0, 1, 2, min(pop, 17), min(pop, 300), min(pop // 50 + 1, 400)}
+    ran_out = 0
+    for size in sorted(s for s in sizes if s <= pop):
+        for week in range(25):
+            ref = stream(7, "metrics", week).choice(pop, size=size, replace=False)
+            raw = stream(7, "metrics", week).bit_generator.random_raw(size + 16)
+            got, ok = m._choice_words_nb(raw, pop, size)
+            if ok:
+                np.testing.assert_array_equal(got, ref)
+            else:
+                ran_out += 1
+    assert ran_out == 0 or pop > 2**31
+    # too few words: reported, never a wrong sample
+    none = np.zeros(0, np.uint64)
+    assert m._choice_words_nb(none, pop, min(pop, 300))[1] == (min(pop, 300) <= 1)
