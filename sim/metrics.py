@@ -1204,7 +1204,7 @@ def _unit_counts_ref(
 
 #: Layout of the float vector of :func:`_week_units_nb`.
 WU_MORANS, WU_AREA, WU_RENT, WU_VISITS, WU_SAME_A, WU_SAME_B = 0, 1, 2, 3, 4, 5
-WU_ENGAGEMENT, WU_PARTICIPATED, WU_CHOICE, WU_CSR_OK, WU_LEN = 6, 7, 8, 9, 10
+WU_ENGAGEMENT, WU_PARTICIPATED, WU_CHOICE, WU_CSR_OK, WU_TYPES, WU_LEN = 6, 7, 8, 9, 10, 11
 
 
 @numba.njit(cache=True)
@@ -1267,8 +1267,8 @@ def _week_units_nb(
     and all units' visits, each numpy's pairwise float sum; 1.0 where the units with code
     ``code_a`` (``code_b``) are exactly ``prev_a`` (``prev_b``); the pairwise sum of
     ``engagement``; the count of ``participated``; the count of ``choice == choice_code``;
-    and 1.0 if ``indptr`` fits the units (else Moran's I is left 0.0 for the caller to
-    raise :func:`morans_i_csr`'s error).
+    1.0 if ``indptr`` fits the units (else Moran's I is left 0.0 for the caller to raise
+    :func:`morans_i_csr`'s error); and the number of shop-type categories with a unit.
     """
     counts, out = _unit_counts_nb(
         category,
@@ -1307,6 +1307,11 @@ def _week_units_nb(
         if choice[i] == choice_code:
             k += 1
     f[WU_CHOICE] = k
+    k = 0
+    for c in range(n_cat):
+        if shop_type[c] and counts[c] > 0:
+            k += 1
+    f[WU_TYPES] = k
     return counts, out, f
 
 
@@ -1342,6 +1347,7 @@ def _week_units_ref(*args: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f[WU_ENGAGEMENT] = float(engagement.sum())
     f[WU_PARTICIPATED] = float(np.count_nonzero(participated))
     f[WU_CHOICE] = float((choice == choice_code).sum())
+    f[WU_TYPES] = float(np.count_nonzero(counts[shop_type]))
     return counts, out, f
 
 

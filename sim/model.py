@@ -661,7 +661,7 @@ class TownModel(mesa.Model):
         o["independent_share"] = n_ind / (n_ind + n_chain) if n_ind + n_chain else 0.0
         o["independents"], o["chains"] = float(n_ind), float(n_chain)
         # shop types present: the shop-type categories with an occupied unit
-        types = int(np.count_nonzero(counts[SHOP_TYPE])) * NEF_TYPES / N_SHOP_TYPES
+        types = int(f[metrics.WU_TYPES]) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index"] = metrics.clone_town_index(types, n_ind, n_chain)
         # the first 50 shops along the main street (NEF survey)
         n_first, fc = int(uc[8]), int(uc[9])
