@@ -635,6 +635,7 @@ class TownModel(mesa.Model):
             res.choice,
             trips.CENTRE,
         )
+        uc, f = uc.tolist(), f.tolist()  # Python ints and floats: the same values
         if uc[0] < 0:  # a code >= N_CAT: category_counts raises the error
             metrics.category_counts(u.category)
         if not f[metrics.WU_CSR_OK]:  # morans_i_csr raises the error
