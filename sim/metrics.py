@@ -2,7 +2,9 @@
 
 Plain functions on numpy arrays: vacancy, diversity, social capital, economy and access.
 Nothing here draws random numbers: where a measure is sampled (the clustering coefficient
-of a large tie graph) the caller passes the sample of indices in.
+of a large tie graph) the caller passes the sample of indices in (``TownModel`` draws it
+from its "metrics" stream; :func:`_choice_words_nb` turns that stream's raw words into the
+indices numpy's ``Generator.choice`` would give).
 
 Hot loops are numba kernels named ``_name_nb``; each has a plain-Python reference
 ``_name_ref`` with exactly the same inputs, and the tests hold the two equal. The public
