@@ -2,7 +2,9 @@
 
 Plain functions on numpy arrays: vacancy, diversity, social capital, economy and access.
 Nothing here draws random numbers: where a measure is sampled (the clustering coefficient
-of a large tie graph) the caller passes the sample of indices in.
+of a large tie graph) the caller passes the sample of indices in (``TownModel`` draws it
+from its "metrics" stream; :func:`_choice_words_nb` turns that stream's raw words into the
+indices numpy's ``Generator.choice`` would give).
 
 Hot loops are numba kernels named ``_name_nb``; each has a plain-Python reference
 ``_name_ref`` with exactly the same inputs, and the tests hold the two equal. The public
@@ -21,6 +23,7 @@ import numba
 import numpy as np
 
 from sim.categories import CHAIN_TEMPLATE, N_CAT, VACANT
+from sim.npsum import pairwise_sum_nb
 
 __all__ = [
     "access_share",
@@ -272,6 +275,90 @@ def _template_distance_of(c: np.ndarray, t: np.ndarray, tt: float) -> float:
 
 _TEMPLATE = _counts_array(CHAIN_TEMPLATE)
 _TEMPLATE_SUM = _TEMPLATE.sum()
+_TEMPLATE_SHARE = _TEMPLATE / _TEMPLATE_SUM  # t / tt of _template_distance_of, once
+#: math.log(s) for richness s = 0..N_CAT (index 0 unused): the ln S of :func:`evenness`.
+_LOG_RICHNESS = np.array([0.0] + [math.log(s) for s in range(1, N_CAT + 1)])
+#: np.log(n / total) for n = 1..total, one row per total seen (see :func:`_log_share_row`).
+_LOG_SHARE_ROWS: dict[int, np.ndarray] = {}
+
+
+def _log_share_row(total: int) -> np.ndarray:
+    """``np.log(n / total)`` for n = 1..total (entry n - 1), from numpy's own log.
+
+    The shares p = c / total of :func:`shannon` are such ratios for whole-number counts, and
+    numpy's elementwise log gives each element the same bits wherever it sits in an array,
+    so row[c - 1] equals np.log(p) there. Rows are kept per total (a few hundred units).
+    """
+    row = _LOG_SHARE_ROWS.get(total)
+    if row is None:
+        row = np.log(np.arange(1, total + 1, dtype=np.float64) / float(total))
+        _LOG_SHARE_ROWS[total] = row
+    return row
+
+
+@numba.njit(cache=True)
+def _diversity_nb(
+    counts: np.ndarray, log_row: np.ndarray, t_share: np.ndarray, log_s: np.ndarray
+) -> tuple[float, float, float, float, float]:
+    """:func:`diversity` of whole-number ``counts`` (int, length of ``t_share``) in one call,
+    bit for bit (MODEL.md, "Outcomes": diversity).
+
+    ``log_row`` is :func:`_log_share_row` of counts.sum(), ``t_share`` the template shares
+    t / sum(t) and ``log_s[s]`` = math.log(s). Sums are numpy's pairwise sums
+    (:func:`sim.npsum.pairwise_sum_nb`); ``max(0.0, x)`` and ``min(1.0, x)`` keep Python's
+    rules (the first argument unless the second is strictly larger or smaller, so NaN maps
+    to the bound). Returns (richness, shannon, simpson, evenness, template_distance).
+    """
+    n = counts.shape[0]
+    c = np.empty(n, dtype=np.float64)
+    for k in range(n):
+        c[k] = float(counts[k])
+    total = pairwise_sum_nb(c)
+    s = 0
+    for k in range(n):
+        if c[k] > 0.0:
+            s += 1
+    if not total > 0.0:  # shannon, simpson and template distance are all 0.0
+        return float(s), 0.0, 0.0, 0.0, 0.0
+    tmp = np.empty(n, dtype=np.float64)
+    q = 0
+    for k in range(n):
+        if c[k] > 0.0:
+            p = c[k] / total
+            tmp[q] = p * log_row[counts[k] - 1]
+            q += 1
+    h = -pairwise_sum_nb(tmp[:q])
+    h = h if h > 0.0 else 0.0
+    for k in range(n):
+        p = c[k] / total
+        tmp[k] = p * p
+    simp = 1.0 - pairwise_sum_nb(tmp)
+    simp = simp if simp > 0.0 else 0.0
+    even = 0.0
+    if s > 1:
+        even = h / log_s[s]
+        even = even if even > 0.0 else 0.0
+        even = even if even < 1.0 else 1.0
+    for k in range(n):
+        tmp[k] = abs(c[k] / total - t_share[k])
+    d = 0.5 * pairwise_sum_nb(tmp)
+    d = d if d > 0.0 else 0.0
+    d = d if d < 1.0 else 1.0
+    return float(s), h, simp, even, d
+
+
+def _diversity_ref(counts: np.ndarray) -> tuple[float, float, float, float, float]:
+    """What :func:`_diversity_nb` must equal: :func:`diversity` itself, as a tuple."""
+    d = diversity(counts)
+    keys = ("richness", "shannon", "simpson", "evenness", "template_distance")
+    return tuple(float(d[k]) for k in keys)  # type: ignore[return-value]
+
+
+def _diversity_counts(counts: np.ndarray, total: int) -> tuple[float, float, float, float, float]:
+    """:func:`diversity` of the model's int64 category counts (length N_CAT, non-negative,
+    summing to ``total``) through :func:`_diversity_nb`: (richness, shannon, simpson,
+    evenness, template_distance)."""
+    return _diversity_nb(counts, _log_share_row(total), _TEMPLATE_SHARE, _LOG_RICHNESS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -538,21 +625,14 @@ def _sample_array(sample: Any, r: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _linked_nb(tie_id: np.ndarray, a: int, b: int) -> bool:
-    """True if b is in row a or a is in row b (an undirected link)."""
-    c = tie_id.shape[1]
-    for s in range(c):
-        if tie_id[a, s] == b:
-            return True
-    for s in range(c):
-        if tie_id[b, s] == a:
-            return True
-    return False
-
-
-@numba.njit(cache=True)
 def _clustering_nb(tie_id: np.ndarray, sample: np.ndarray) -> float:
-    """Numba kernel of :func:`clustering_coefficient`: O(len(sample) * C^3)."""
+    """Numba kernel of :func:`clustering_coefficient`: O(len(sample) * C^3).
+
+    A neighbour pair (a, b) is linked if b is in row a or a in row b; both rows are compared
+    in full, without an early exit, so the compiler vectorises the test and a fresh sample
+    each week costs few mispredicted branches. The link count is a whole number and the
+    float sum runs over the sample in order, as in :func:`_clustering_ref`.
+    """
     r, c = tie_id.shape
     m = sample.shape[0]
     if m == 0:
@@ -578,9 +658,13 @@ def _clustering_nb(tie_id: np.ndarray, sample: np.ndarray) -> float:
             continue
         links = 0
         for a in range(k):
+            ra = nbr[a]
             for b in range(a + 1, k):
-                if _linked_nb(tie_id, nbr[a], nbr[b]):
-                    links += 1
+                rb = nbr[b]
+                linked = False
+                for s in range(c):
+                    linked |= (tie_id[ra, s] == rb) | (tie_id[rb, s] == ra)
+                links += linked
         total += links / (k * (k - 1) / 2.0)
     return total / m
 
@@ -1118,3 +1202,252 @@ def _unit_counts_ref(
         spell.size,
     ]
     return counts, np.array(out, np.int64)
+
+
+#: Layout of the float vector of :func:`_week_units_nb`.
+WU_MORANS, WU_AREA, WU_RENT, WU_VISITS, WU_SAME_A, WU_SAME_B = 0, 1, 2, 3, 4, 5
+WU_ENGAGEMENT, WU_PARTICIPATED, WU_CHOICE, WU_CSR_OK, WU_TYPES, WU_LEN = 6, 7, 8, 9, 10, 11
+
+
+@numba.njit(cache=True)
+def _same_mask_nb(category: np.ndarray, code: int, prev: np.ndarray) -> bool:
+    """``np.array_equal(prev, category == code)`` (prev a bool array)."""
+    if prev.shape[0] != category.shape[0]:
+        return False
+    for j in range(category.shape[0]):
+        if prev[j] != (category[j] == code):
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def _compress_sum_nb(values: np.ndarray, category: np.ndarray) -> float:
+    """``float(values[category >= 0].sum())``, numpy's pairwise sum bit for bit."""
+    n = category.shape[0]
+    tmp = np.empty(n, dtype=np.float64)
+    q = 0
+    for j in range(n):
+        if category[j] >= 0:
+            tmp[q] = values[j]
+            q += 1
+    return pairwise_sum_nb(tmp[:q])
+
+
+@numba.njit(cache=True)
+def _week_units_nb(
+    category: np.ndarray,
+    chain: np.ndarray,
+    meanwhile: np.ndarray,
+    vacant_since: np.ndarray,
+    week: int,
+    commercial: np.ndarray,
+    shop_type: np.ndarray,
+    main_order: np.ndarray,
+    n_cat: int,
+    n_first: int,
+    threshold_weeks: int,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    floorspace: np.ndarray,
+    rent: np.ndarray,
+    visits: np.ndarray,
+    code_a: int,
+    prev_a: np.ndarray,
+    code_b: int,
+    prev_b: np.ndarray,
+    engagement: np.ndarray,
+    participated: np.ndarray,
+    choice: np.ndarray,
+    choice_code: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The weekly per-unit (and whole-resident) sums of ``TownModel._measure`` in one call,
+    bit for bit (MODEL.md, "Outcomes").
+
+    Returns ``(counts, out, f)``: ``counts`` and ``out`` of :func:`_unit_counts_nb`, and
+    ``f`` (length ``WU_LEN``) with Moran's I of vacancy (x = 1.0 for a code < 0) on the CSR
+    street graph ``(indptr, indices)``; the occupied floorspace (m2) and weekly rent (GBP)
+    and all units' visits, each numpy's pairwise float sum; 1.0 where the units with code
+    ``code_a`` (``code_b``) are exactly ``prev_a`` (``prev_b``); the pairwise sum of
+    ``engagement``; the count of ``participated``; the count of ``choice == choice_code``;
+    1.0 if ``indptr`` fits the units (else Moran's I is left 0.0 for the caller to raise
+    :func:`morans_i_csr`'s error); and the number of shop-type categories with a unit.
+    """
+    counts, out = _unit_counts_nb(
+        category,
+        chain,
+        meanwhile,
+        vacant_since,
+        week,
+        commercial,
+        shop_type,
+        main_order,
+        n_cat,
+        n_first,
+        threshold_weeks,
+    )
+    n = category.shape[0]
+    f = np.zeros(WU_LEN, dtype=np.float64)
+    if indptr.shape[0] == n + 1:
+        f[WU_CSR_OK] = 1.0
+        x = np.empty(n, dtype=np.float64)
+        for j in range(n):
+            x[j] = 1.0 if category[j] < 0 else 0.0
+        f[WU_MORANS] = _morans_i_nb(x, indptr, indices)
+    f[WU_AREA] = _compress_sum_nb(floorspace, category)
+    f[WU_RENT] = _compress_sum_nb(rent, category)
+    f[WU_VISITS] = pairwise_sum_nb(visits)
+    f[WU_SAME_A] = 1.0 if _same_mask_nb(category, code_a, prev_a) else 0.0
+    f[WU_SAME_B] = 1.0 if _same_mask_nb(category, code_b, prev_b) else 0.0
+    f[WU_ENGAGEMENT] = pairwise_sum_nb(engagement)
+    k = 0
+    for i in range(participated.shape[0]):
+        if participated[i]:
+            k += 1
+    f[WU_PARTICIPATED] = k
+    k = 0
+    for i in range(choice.shape[0]):
+        if choice[i] == choice_code:
+            k += 1
+    f[WU_CHOICE] = k
+    k = 0
+    for c in range(n_cat):
+        if shop_type[c] and counts[c] > 0:
+            k += 1
+    f[WU_TYPES] = k
+    return counts, out, f
+
+
+def _week_units_ref(*args: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-numpy reference of :func:`_week_units_nb` (the expressions ``TownModel._measure``
+    used before the kernel; same arguments)."""
+    (category, chain, meanwhile, vacant_since, week, commercial, shop_type, main_order) = args[:8]
+    (n_cat, n_first, threshold_weeks, indptr, indices, floorspace, rent, visits) = args[8:16]
+    (code_a, prev_a, code_b, prev_b, engagement, participated, choice, choice_code) = args[16:]
+    counts, out = _unit_counts_ref(
+        category,
+        chain,
+        meanwhile,
+        vacant_since,
+        week,
+        commercial,
+        shop_type,
+        main_order,
+        n_cat,
+        n_first,
+        threshold_weeks,
+    )
+    occ = category >= 0
+    f = np.zeros(WU_LEN)
+    if indptr.shape[0] == category.size + 1:
+        f[WU_CSR_OK] = 1.0
+        f[WU_MORANS] = morans_i_csr((~occ).astype(np.float64), (indptr, indices))
+    f[WU_AREA] = float(floorspace[occ].sum())
+    f[WU_RENT] = float(rent[occ].sum())
+    f[WU_VISITS] = float(visits.sum())
+    f[WU_SAME_A] = float(np.array_equal(prev_a, category == code_a))
+    f[WU_SAME_B] = float(np.array_equal(prev_b, category == code_b))
+    f[WU_ENGAGEMENT] = float(engagement.sum())
+    f[WU_PARTICIPATED] = float(np.count_nonzero(participated))
+    f[WU_CHOICE] = float((choice == choice_code).sum())
+    f[WU_TYPES] = float(np.count_nonzero(counts[shop_type]))
+    return counts, out, f
+
+
+# ---------------------------------------------------------------------------------------------
+# The clustering sample: numpy's Generator.choice(pop, size, replace=False) from raw words
+# ---------------------------------------------------------------------------------------------
+
+_U32 = np.uint64(0xFFFFFFFF)
+_U1 = np.uint64(1)
+_SHIFT32 = np.uint64(32)
+
+
+@numba.njit(cache=True)
+def _word32_nb(raw: np.ndarray, pos: np.ndarray) -> np.uint64:
+    """The next 32-bit output of a fresh PCG64 whose 64-bit outputs are ``raw``: the low
+    half of each, then the high half (numpy's ``pcg64_next32``). ``pos[0]`` counts the words
+    used; past the end it returns 0 and leaves ``pos[0] > 2 * raw.size``."""
+    p = pos[0]
+    pos[0] = p + 1
+    if p >= 2 * raw.shape[0]:
+        pos[0] = 2 * raw.shape[0] + 1
+        return np.uint64(0)
+    w = raw[p >> 1]
+    return (w >> _SHIFT32) if (p & 1) else (w & _U32)
+
+
+@numba.njit(cache=True)
+def _bounded_nb(raw: np.ndarray, pos: np.ndarray, rng: int) -> int:
+    """numpy's ``random_bounded_uint64(bitgen, 0, rng, 0, 0)`` for rng < 2^32: 0 without a
+    draw for rng = 0, else Lemire's multiply-and-reject on 32-bit words."""
+    if rng == 0:
+        return 0
+    r = np.uint64(rng)
+    if r == _U32:
+        return np.int64(_word32_nb(raw, pos))
+    excl = r + _U1
+    m = _word32_nb(raw, pos) * excl
+    left = m & _U32
+    if left < excl:
+        threshold = (_U32 - r) % excl
+        while left < threshold and pos[0] <= 2 * raw.shape[0]:
+            m = _word32_nb(raw, pos) * excl
+            left = m & _U32
+    return np.int64(m >> _SHIFT32)
+
+
+@numba.njit(cache=True)
+def _choice_words_nb(raw: np.ndarray, pop: int, size: int) -> tuple[np.ndarray, bool]:
+    """``Generator.choice(pop, size=size, replace=False)`` (numpy 2.x, shuffle=True) of a
+    fresh PCG64 generator whose first 64-bit outputs are ``raw`` (uint64), the same indices.
+
+    numpy's algorithm: for pop > 10000 and size > pop // 50 a tail Fisher-Yates shuffle of
+    arange(pop), else Floyd's algorithm (a draw in [0, j] for j = pop - size .. pop - 1,
+    replaced by j if already taken) followed by a Fisher-Yates shuffle of the result; every
+    draw is ``random_bounded_uint64`` (see :func:`_bounded_nb`). Returns ``(idx, ok)``;
+    ``ok`` is False if ``raw`` ran out (rejections are rare: pass ``size`` + a few words)
+    or pop >= 2^32, and the caller then asks numpy itself.
+    """
+    idx = np.empty(size, dtype=np.int64)
+    if size > pop or size < 0 or pop >= 0xFFFFFFFF:
+        return idx, False
+    pos = np.zeros(1, dtype=np.int64)
+    if pop > 10000 and size > pop // 50:
+        perm = np.arange(pop)
+        first = max(pop - size, 1)
+        for i in range(pop - 1, first - 1, -1):
+            j = _bounded_nb(raw, pos, i)
+            t = perm[j]
+            perm[j] = perm[i]
+            perm[i] = t
+        idx[:] = perm[pop - size :]
+    else:
+        mask = np.int64(1.2 * size)  # numpy's <uint64_t>(1.2 * size): truncation
+        for sh in (1, 2, 4, 8, 16, 32):
+            mask |= mask >> sh
+        taken = np.full(mask + 1, -1, dtype=np.int64)  # open addressing, linear probing
+        for j in range(pop - size, pop):
+            val = _bounded_nb(raw, pos, j)
+            loc = val & mask
+            while taken[loc] != -1 and taken[loc] != val:
+                loc = (loc + 1) & mask
+            if taken[loc] == -1:
+                taken[loc] = val
+            else:
+                val = j  # j itself is never taken yet: all earlier entries are < j
+                loc = j & mask
+                while taken[loc] != -1:
+                    loc = (loc + 1) & mask
+                taken[loc] = j
+            idx[j - pop + size] = val
+        for i in range(size - 1, 0, -1):
+            j = _bounded_nb(raw, pos, i)
+            t = idx[j]
+            idx[j] = idx[i]
+            idx[i] = t
+    return idx, pos[0] <= 2 * raw.shape[0]
+
+
+def _choice_words_ref(gen: np.random.Generator, pop: int, size: int) -> np.ndarray:
+    """What :func:`_choice_words_nb` must equal: numpy's own choice on the same generator."""
+    return gen.choice(pop, size=size, replace=False)

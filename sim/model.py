@@ -72,6 +72,12 @@ THIRD_PLACES = np.zeros(len(MEET), np.bool_)
 for _c in ("food_drink", "market", "community", "learning", "voluntary"):
     THIRD_PLACES[CAT[_c]] = True
 
+#: Category codes of the access outcomes (a grocery, a health use), and the empty mask that
+#: stands for "no cached set of units" in _measure.
+_GROCERY: int = CAT["convenience"]
+_HEALTH: int = CAT["health"]
+_NO_MASK = np.zeros(0, np.bool_)
+
 #: Weekly counts of the occupier and letting rules, reported as outcomes.
 COUNT_OUTCOMES: tuple[str, ...] = (
     "openings",
@@ -629,8 +635,12 @@ class TownModel(mesa.Model):
         o["year"] = float(self.drivers.start_year + week / 52.0)
         o["policy"] = float(week > self.burn_in)
         n = u.n
-        occ = u.category >= 0
-        counts, uc = metrics._unit_counts_nb(
+        csr = self._neigh_csr()
+        acc_g = self._access_cache.get("grocery_access")
+        acc_h = self._access_cache.get("health_access")
+        # unit counts, Moran's I, sums over units and residents: one kernel, the same bits
+        # as the numpy expressions it replaced (metrics._week_units_ref)
+        counts, uc, f = metrics._week_units_nb(
             u.category,
             u.chain,
             u.meanwhile,
@@ -642,50 +652,70 @@ class TownModel(mesa.Model):
             N_CAT,
             50,
             52,
+            csr[0],
+            csr[1],
+            u.floorspace,
+            u.rent,
+            u.visits,
+            _GROCERY,
+            _NO_MASK if acc_g is None else acc_g[0],
+            _HEALTH,
+            _NO_MASK if acc_h is None else acc_h[0],
+            res.engagement,
+            res.participated,
+            res.choice,
+            trips.CENTRE,
         )
+        uc, f = uc.tolist(), f.tolist()  # Python ints and floats: the same values
         if uc[0] < 0:  # a code >= N_CAT: category_counts raises the error
             metrics.category_counts(u.category)
+        if not f[metrics.WU_CSR_OK]:  # morans_i_csr raises the error
+            metrics.morans_i_csr((u.category < 0).astype(np.float64), csr)
         # the integer counts of metrics.vacancy_rate and metrics.vacancy_spells, one pass
         n_vac = int(uc[11])
         o["vacancy_rate"] = float(n_vac) / n if n else 0.0
         o["long_term_vacancy_rate"] = float(int(uc[6])) / n if n else 0.0
         o["mean_vacancy_spell"] = float(int(uc[7])) / n_vac if n_vac else 0.0
-        o["vacancy_morans_i"] = metrics.morans_i_csr((~occ).astype(np.float64), self._neigh_csr())
+        o["vacancy_morans_i"] = float(f[metrics.WU_MORANS])
         n_occ = int(uc[1])
         o["occupied"] = float(n_occ)
         o["vacant"] = float(n - n_occ)
         o["meanwhile_units"] = float(int(uc[2]))
         o["noncommercial_units"] = float(int(uc[3]))
-        div = metrics.diversity(counts)
-        o["richness"] = float(div["richness"])
-        o["shannon"] = div["shannon"]
-        o["simpson"] = div["simpson"]
-        o["evenness"] = div["evenness"]
+        # metrics.diversity(counts), the same bits in one kernel
+        richness, shannon, simpson, evenness, t_dist = metrics._diversity_counts(counts, n_occ)
+        o["richness"] = richness
+        o["shannon"] = shannon
+        o["simpson"] = simpson
+        o["evenness"] = evenness
         n_chain = int(uc[5])
         n_ind = int(uc[4]) - n_chain
         o["independent_share"] = n_ind / (n_ind + n_chain) if n_ind + n_chain else 0.0
         o["independents"], o["chains"] = float(n_ind), float(n_chain)
         # shop types present: the shop-type categories with an occupied unit
-        types = int(np.count_nonzero(counts[SHOP_TYPE])) * NEF_TYPES / N_SHOP_TYPES
+        types = int(f[metrics.WU_TYPES]) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index"] = metrics.clone_town_index(types, n_ind, n_chain)
         # the first 50 shops along the main street (NEF survey)
         n_first, fc = int(uc[8]), int(uc[9])
         ft = int(uc[10]) * NEF_TYPES / N_SHOP_TYPES
         o["clone_town_index_survey"] = metrics.clone_town_index(ft, n_first - fc, fc)
-        o["template_distance"] = div["template_distance"]
+        o["template_distance"] = t_dist
         sample = self._metric_sample(week)
-        ts = metrics.tie_summary(res.tie_id, res.tie_w, res.zone, sample)
-        o["mean_ties"] = ts["mean_ties"]
-        o["mean_tie_strength"] = ts["mean_tie_strength"]
-        o["isolated_share"] = ts["isolated_share"]
-        o["bridging_share"] = ts["bridging_share"]
-        o["clustering"] = ts["clustering"]
-        o["mean_engagement"] = float(res.engagement.mean()) if res.n else 0.0
-        o["participation"] = float(res.participated.mean()) if res.n else 0.0
+        # metrics.tie_summary without its checks (the model's own arrays, a sample in range)
+        mean_ties, strength, isolated, bridging, clustering = metrics._tie_summary_nb(
+            res.tie_id, res.tie_w, res.zone, sample
+        )
+        o["mean_ties"] = mean_ties
+        o["mean_tie_strength"] = strength
+        o["isolated_share"] = isolated
+        o["bridging_share"] = bridging
+        o["clustering"] = clustering
+        o["mean_engagement"] = float(f[metrics.WU_ENGAGEMENT]) / res.n if res.n else 0.0
+        o["participation"] = float(f[metrics.WU_PARTICIPATED]) / res.n if res.n else 0.0
         o["volunteer_hours"] = col.volunteer_supply
-        footfall = float((res.choice == trips.CENTRE).sum()) * w.weight
+        footfall = float(f[metrics.WU_CHOICE]) * w.weight
         o["footfall"] = 0.0 if empty_week else footfall
-        o["visits"] = float(u.visits.sum())
+        o["visits"] = float(f[metrics.WU_VISITS])
         c, p, on = metrics.spend_shares(L.revenue, L.park, L.online)
         o["centre_share"], o["park_share"], o["online_share"] = c, p, on
         o["online_driver"] = float(
@@ -695,8 +725,8 @@ class TownModel(mesa.Model):
         o["revenue"] = L.revenue
         for k in COUNT_OUTCOMES:
             o[k] = float(self.counts.get(k, 0))
-        area = float(u.floorspace[occ].sum())
-        o["mean_rent"] = float(u.rent[occ].sum()) * 52.0 / area if area > 0 else 0.0  # GBP/m2/yr
+        area = float(f[metrics.WU_AREA])  # m2
+        o["mean_rent"] = float(f[metrics.WU_RENT]) * 52.0 / area if area > 0 else 0.0  # GBP/m2/yr
         o["market_rent_index"] = col.market_index
         o["landlord_income"] = L.landlord_income
         o["rates_income"] = L.council_rates
@@ -704,8 +734,12 @@ class TownModel(mesa.Model):
         o["council_balance"] = col.council_balance
         o["town_team_fund"] = col.tt_balance
         o["town_team_spend"] = L.tt_spend
-        for key, c_ in (("grocery_access", CAT["convenience"]), ("health_access", CAT["health"])):
-            o[key] = self._access(key, u.category == c_)
+        for key, c_, acc, same in (
+            ("grocery_access", _GROCERY, acc_g, f[metrics.WU_SAME_A]),
+            ("health_access", _HEALTH, acc_h, f[metrics.WU_SAME_B]),
+        ):
+            # unchanged units with the use: the cached share (what _access would return)
+            o[key] = acc[1] if same and acc is not None else self._access(key, u.category == c_)
         col.access_grocery, col.access_health = o["grocery_access"], o["health_access"]
         col.isolated = o["isolated_share"]
         if not empty_week:
@@ -751,6 +785,12 @@ class TownModel(mesa.Model):
         k = min(R, 300)
         if k == 0:
             return np.zeros(0, np.int64)
+        # numpy's choice(R, size=k, replace=False) on this stream, computed from the stream's
+        # raw 64-bit outputs (the same indices; numpy's own choice if the words run out)
+        raw = stream(self.run_seed, "metrics", week).bit_generator.random_raw(k + 16)
+        idx, ok = metrics._choice_words_nb(raw, R, k)
+        if ok:
+            return idx
         return stream(self.run_seed, "metrics", week).choice(R, size=k, replace=False)
 
     # ------------------------------------------------------------------ running

@@ -597,3 +597,137 @@ def test_unit_counts_kernel_equals_reference():
     args = (bad, np.zeros(3, bool), np.zeros(3, bool), np.zeros(3, np.int32), 0, COMMERCIAL)
     args = (*args, SHOP_TYPE, np.arange(3), N_CAT, 50, 52)
     assert m._unit_counts_nb(*args)[1][0] == -1 == m._unit_counts_ref(*args)[1][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast paths of TownModel._measure: each equals its reference exactly (the same bits)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("r", (*SIZES, 12, 3000))
+@pytest.mark.parametrize("c", [0, 1, 3, 8, 12])
+def test_tie_kernels_equal_ref_bitwise(r, c):
+    """_clustering_nb and _tie_summary_nb give the floats of their references exactly (whole
+    link counts, sums in the same order), on graphs with repeats, self-ties and
+    out-of-range ids, sparse and dense."""
+    rng = np.random.default_rng(1000 * r + c)
+    for fill in (0.3, 0.9):
+        tie_id = random_ties(rng, r, c, fill)
+        if r and c:
+            bad = rng.random((r, c)) < 0.05
+            tie_id[bad] = rng.choice(np.array([-7, r, r + 3], np.int32), size=int(bad.sum()))
+        tie_w = rng.random((r, c)).astype(np.float32)
+        group = rng.integers(0, 3, size=r).astype(np.int32)
+        for sample in (
+            rng.integers(0, r, size=min(r, 300)) if r else np.zeros(0, np.int64),
+            rng.permutation(r),
+        ):
+            sample = sample.astype(np.int64)
+            assert m._clustering_nb(tie_id, sample) == m._clustering_ref(tie_id, sample)
+            got = m._tie_summary_nb(tie_id, tie_w, group, sample)
+            assert got == m._tie_summary_ref(tie_id, tie_w, group, sample)
+
+
+def test_clustering_counts_each_link_once():
+    # a triangle stored both ways plus a duplicate slot, and a pendant: c_0 = 1, c_1 = 1/3
+    tie_id = np.array([[1, 2, 1], [0, 2, 3], [0, 1, -1], [1, -1, -1]], dtype=np.int32)
+    got = m._clustering_nb(tie_id, np.array([0, 1], np.int64))
+    assert got == (1.0 + 1.0 / 3.0) / 2
+    # 0's neighbours 1 and 2 linked one way only (2 -> 1): still linked
+    tie_id = np.array([[1, 2], [0, -1], [0, 1]], dtype=np.int32)
+    assert m._clustering_nb(tie_id, np.array([0], np.int64)) == 1.0
+
+
+def test_diversity_kernel_equals_diversity_bitwise():
+    """_diversity_nb (logs from numpy's own log, one row per total) gives diversity() to the
+    bit for count vectors of every total up to a few hundred units."""
+    rng = np.random.default_rng(5)
+    cases = [np.zeros(N_CAT, np.int64), np.eye(N_CAT, dtype=np.int64)[3] * 7]
+    for _ in range(3000):
+        n = int(rng.integers(1, 400))
+        cats = rng.integers(0, N_CAT, size=n)
+        if rng.random() < 0.3:  # a few categories only
+            cats = cats % int(rng.integers(1, 4))
+        cases.append(np.bincount(cats, minlength=N_CAT).astype(np.int64))
+    for counts in cases:
+        got = m._diversity_counts(counts, int(counts.sum()))
+        assert got == m._diversity_ref(counts), counts
+    # the evenness and richness of a mix with one category present
+    assert m._diversity_counts(cases[1], 7) == (1.0, 0.0, 0.0, 0.0, m.template_distance(cases[1]))
+
+
+def test_week_units_kernel_equals_reference():
+    """_week_units_nb gives the counts, Moran's I and sums of the numpy expressions it
+    replaced in TownModel._measure, to the bit."""
+    from sim.categories import COMMERCIAL, SHOP_TYPE
+
+    rng = np.random.default_rng(21)
+    for n in (0, 1, 5, 40, 300, 1000):
+        adj = path_adjacency(n)
+        adj[rng.random((n, n)) < 0.02] = 1
+        indptr, indices = m.csr_adjacency(adj, n)
+        for _ in range(10):
+            cat = rng.integers(-1, N_CAT, n).astype(np.int8)
+            r = int(rng.integers(0, 500))
+            prev = [cat == 0, (cat == 5) ^ (rng.random(n) < 0.01), np.zeros(0, bool)]
+            args = (
+                cat,
+                rng.random(n) < 0.3,
+                rng.random(n) < 0.1,
+                rng.integers(-100, 200, n).astype(np.int32),
+                int(rng.integers(0, 150)),
+                COMMERCIAL,
+                SHOP_TYPE,
+                rng.permutation(n)[: rng.integers(0, n + 1)].astype(np.int64),
+                N_CAT,
+                int(rng.integers(1, 60)),
+                52,
+                indptr,
+                indices,
+                rng.random(n) * 300.0,
+                rng.random(n) * 1e3,
+                rng.random(n) * 50.0,
+                0,
+                prev[int(rng.integers(0, 3))],
+                5,
+                prev[int(rng.integers(0, 3))],
+                rng.random(r),
+                rng.random(r) < 0.4,
+                rng.integers(0, 4, r).astype(np.int8),
+                1,
+            )
+            c_nb, o_nb, f_nb = m._week_units_nb(*args)
+            c_ref, o_ref, f_ref = m._week_units_ref(*args)
+            np.testing.assert_array_equal(c_nb, c_ref)
+            np.testing.assert_array_equal(o_nb, o_ref)
+            assert f_nb.tobytes() == f_ref.tobytes(), (f_nb, f_ref)
+    # an adjacency that does not fit the units: flagged, Moran's I left at 0.0
+    args = list(args)
+    args[11] = np.zeros(3, np.int64)
+    assert m._week_units_nb(*args)[2][m.WU_CSR_OK] == 0.0
+
+
+@pytest.mark.parametrize(
+    "pop", [1, 2, 3, 10, 299, 300, 301, 10000, 10001, 12000, 15000, 15001, 10**6, 2**31 + 5]
+)
+def test_choice_words_equals_numpy_choice(pop):
+    """_choice_words_nb gives Generator.choice(pop, size, replace=False) of the same fresh
+    stream, index for index: Floyd's algorithm and the tail shuffle, with rejections (a
+    population just over 2^31 rejects about half the draws, and may run out of words)."""
+    from sim.streams import stream
+
+    sizes = {0, 1, 2, min(pop, 17), min(pop, 300), min(pop // 50 + 1, 400)}
+    ran_out = 0
+    for size in sorted(s for s in sizes if s <= pop):
+        for week in range(25):
+            ref = stream(7, "metrics", week).choice(pop, size=size, replace=False)
+            raw = stream(7, "metrics", week).bit_generator.random_raw(size + 16)
+            got, ok = m._choice_words_nb(raw, pop, size)
+            if ok:
+                np.testing.assert_array_equal(got, ref)
+            else:
+                ran_out += 1
+    assert ran_out == 0 or pop > 2**31
+    # too few words: reported, never a wrong sample
+    none = np.zeros(0, np.uint64)
+    assert m._choice_words_nb(none, pop, min(pop, 300))[1] == (min(pop, 300) <= 1)
