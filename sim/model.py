@@ -445,9 +445,9 @@ class TownModel(mesa.Model):
         res.went[:] = res.choice == trips.CENTRE
         # 5 ties
         tp = pars.ties
-        cat = np.maximum(u.category, 0)
-        meet = MEET[cat] * tp.meet_scale * np.where(THIRD_PLACES[cat], tp.third_place_meet, 1.0)
-        meet = np.where(u.category >= 0, np.minimum(meet, 1.0), 0.0)
+        meet, nonc = ties.unit_meet_rates_nb(
+            u.category, MEET, THIRD_PLACES, COMMERCIAL, tp.meet_scale, tp.third_place_meet
+        )
         g = stream(seed, "ties", week)
         u_meet = g.random((R, K), dtype=np.float32)
         u_partner = g.random((R, K), dtype=np.float32)
@@ -467,9 +467,8 @@ class TownModel(mesa.Model):
         # 6 engagement
         ep = pars.engagement
         u_consult = stream(seed, "engagement", week).random(R, dtype=np.float32)
-        nonc = (u.category >= 0) & ~COMMERCIAL[cat]
-        res.participated[:] = engagement.participation(
-            res.venues, nonc, u_consult, council.consult_rate(pars)
+        engagement.participation(
+            res.venues, nonc, u_consult, council.consult_rate(pars), res.participated
         )
         engagement.engagement_nb(
             res.engagement,

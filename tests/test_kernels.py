@@ -818,6 +818,23 @@ def test_participation_nb_equals_ref_on_model_state(warm_model, k):
         assert out[i]
 
 
+def test_unit_meet_rates_nb_equals_ref(warm_model):
+    """The meeting chances and non-commercial flags of the units, in one pass, equal the numpy
+    expressions, with vacant units, third places, a scale pushing chances past 1, and NaN."""
+    from sim.categories import COMMERCIAL, N_CAT
+
+    rng = np.random.default_rng(17)  # test data only
+    cats = [warm_model.world.units.category, np.full(5, -1, np.int64)]
+    cats += [rng.integers(-1, N_CAT, 300).astype(np.int64) for _ in range(4)]
+    for cat in cats:
+        for scale, third in ((1.0, 2.0), (40.0, 3.0), (0.0, 1.0), (np.nan, 2.0)):
+            got = ties.unit_meet_rates_nb(cat, MEET, THIRD_PLACES, COMMERCIAL, scale, third)
+            want = ties.unit_meet_rates_ref(cat, MEET, THIRD_PLACES, COMMERCIAL, scale, third)
+            for g_, w_ in zip(got, want, strict=True):
+                np.testing.assert_array_equal(g_, w_, strict=True)
+    assert (got[0][cat >= 0] != got[0][cat >= 0]).all()  # NaN chances stay NaN
+
+
 def test_kernels_accept_float32_draws(warm_model):
     """The model passes float32 draws; numba and reference agree on them too."""
     res = warm_model.world.res

@@ -68,10 +68,16 @@ def participation_ref(venues, noncommercial_unit, u_consult, consult_rate, out):
 
 
 def participation(
-    venues: np.ndarray, noncommercial_unit: np.ndarray, u_consult: np.ndarray, consult_rate: float
+    venues: np.ndarray,
+    noncommercial_unit: np.ndarray,
+    u_consult: np.ndarray,
+    consult_rate: float,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Who took part this week: consulted (u < rate) or visited a non-commercial use."""
-    out = np.zeros(venues.shape[0], np.bool_)
+    """Who took part this week: consulted (u < rate) or visited a non-commercial use.
+    Written into ``out`` (bool, one per resident) if given, else into a new array."""
+    if out is None:
+        out = np.zeros(venues.shape[0], np.bool_)
     participation_nb(venues, noncommercial_unit, u_consult, consult_rate, out)
     return out
 

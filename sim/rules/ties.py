@@ -82,6 +82,34 @@ def add_tie_nb(tie_id, tie_w, i, j, new_strength, strengthen):
 
 
 @njit(cache=True)
+def unit_meet_rates_nb(category, meet_base, third_place, commercial, meet_scale, third_meet):
+    """Per unit, in one pass: the chance that two visitors meet there,
+    ``min(meet_base[cat] * meet_scale * (third_meet if a third place else 1), 1)`` (0 at a
+    vacant unit; MODEL.md "Social ties"), and whether it is an occupied non-commercial use
+    (for engagement). The same values as the numpy expressions in :func:`unit_meet_rates_ref`.
+    """
+    n = category.shape[0]
+    meet = np.empty(n)
+    noncom = np.empty(n, np.bool_)
+    for j in range(n):
+        c = category[j]
+        occ = c >= 0
+        k = c if occ else 0
+        x = meet_base[k] * meet_scale * (third_meet if third_place[k] else 1.0)
+        meet[j] = (x if (x != x or x < 1.0) else 1.0) if occ else 0.0  # np.minimum keeps NaN
+        noncom[j] = occ and not commercial[k]
+    return meet, noncom
+
+
+def unit_meet_rates_ref(category, meet_base, third_place, commercial, meet_scale, third_meet):
+    """Plain-numpy reference of :func:`unit_meet_rates_nb`."""
+    cat = np.maximum(category, 0)
+    meet = meet_base[cat] * meet_scale * np.where(third_place[cat], third_meet, 1.0)
+    meet = np.where(category >= 0, np.minimum(meet, 1.0), 0.0)
+    return meet, (category >= 0) & ~commercial[cat]
+
+
+@njit(cache=True)
 def ties_nb(
     venues,
     n_units,
