@@ -292,6 +292,8 @@ def _log_share_row(total: int) -> np.ndarray:
     row = _LOG_SHARE_ROWS.get(total)
     if row is None:
         row = np.log(np.arange(1, total + 1, dtype=np.float64) / float(total))
+        if len(_LOG_SHARE_ROWS) >= 256:  # many towns in one process: keep the cache bounded
+            _LOG_SHARE_ROWS.clear()
         _LOG_SHARE_ROWS[total] = row
     return row
 

@@ -424,32 +424,38 @@ def _applicants_nb(
 
 
 _TABLES = (_ENTRY_CUM, CHAINABLE, COMMERCIAL, RETAIL_USE, FIXED_PER_M2, MARGIN)
-_PARS_SEEN: list = [None, None]  # the last Params and its tuple for the kernel
+# the last Params and its tuple for the kernel, replaced as one object (so a thread
+# reading it never pairs one Params with another's tuple)
+_PARS_SEEN: tuple = (None, None)
 
 
 def _applicant_pars(pars: Params) -> tuple:
     """The parameters of :func:`_applicants_nb`, built once per (frozen) Params object."""
-    if _PARS_SEEN[0] is not pars:
+    global _PARS_SEEN
+    seen = _PARS_SEEN
+    if seen[0] is not pars:
         cp, op, ep = pars.council, pars.occupiers, pars.entrants
-        _PARS_SEEN[1] = (
-            float(op.volunteer_hours_need),
-            float(cp.startup_subsidy),
-            float(cp.planning_flex),
-            float(pars.landlords.meanwhile_rent),
-            float(cp.rates_multiplier),
-            float(cp.sbr_threshold),
-            float(cp.small_business_relief),
-            float(cp.community_relief),
-            float(op.fixed_scale),
-            bool(pars.town_team.enabled),
-            float(pars.town_team.levy),
-            float(ep.hurdle),
-            float(ep.chain_hurdle),
-            float(op.reserve_weeks),
-            float(op.quality_sd),
+        seen = _PARS_SEEN = (
+            pars,
+            (
+                float(op.volunteer_hours_need),
+                float(cp.startup_subsidy),
+                float(cp.planning_flex),
+                float(pars.landlords.meanwhile_rent),
+                float(cp.rates_multiplier),
+                float(cp.sbr_threshold),
+                float(cp.small_business_relief),
+                float(cp.community_relief),
+                float(op.fixed_scale),
+                bool(pars.town_team.enabled),
+                float(pars.town_team.levy),
+                float(ep.hurdle),
+                float(ep.chain_hurdle),
+                float(op.reserve_weeks),
+                float(op.quality_sd),
+            ),
         )
-        _PARS_SEEN[0] = pars
-    return _PARS_SEEN[1]
+    return seen[1]
 
 
 def _poisson(rng: np.random.Generator, lam: float) -> int:

@@ -76,6 +76,8 @@ def _powers(base: float, k_max: int) -> np.ndarray:
     table = _POWERS.get(base)
     if table is None or table.size <= k_max:
         n = max(1024, 1 << int(k_max).bit_length())
+        if len(_POWERS) >= 32:  # a sweep over the rent cut: keep the cache small
+            _POWERS.clear()
         table = _POWERS[base] = base ** np.arange(n, dtype=np.int32)
     return table
 
@@ -503,26 +505,32 @@ def _let_units_nb(
     return let[:n_let], counts, entry_cash, occ_cash_change
 
 
-_PARS_SEEN: list = [None, None]  # the last Params and its tuple for the letting kernel
+# the last Params and its tuple for the kernel, replaced as one object (so a thread
+# reading it never pairs one Params with another's tuple)
+_PARS_SEEN: tuple = (None, None)
 
 
 def _let_pars(pars: Params) -> tuple:
     """The parameters of :func:`_let_units_nb`, built once per (frozen) Params object."""
-    if _PARS_SEEN[0] is not pars:
+    global _PARS_SEEN
+    seen = _PARS_SEEN
+    if seen[0] is not pars:
         lp, op = pars.landlords, pars.occupiers
-        _PARS_SEEN[1] = (
-            bool(lp.meanwhile),
-            float(lp.meanwhile_after_weeks),
-            float(pars.council.empty_rates),
-            float(lp.patience_weeks),
-            float(lp.chain_preference),
-            float(lp.rent_floor),
-            int(op.lease_meanwhile_weeks),
-            int(op.lease_chain_weeks),
-            int(op.lease_indep_weeks),
+        seen = _PARS_SEEN = (
+            pars,
+            (
+                bool(lp.meanwhile),
+                float(lp.meanwhile_after_weeks),
+                float(pars.council.empty_rates),
+                float(lp.patience_weeks),
+                float(lp.chain_preference),
+                float(lp.rent_floor),
+                int(op.lease_meanwhile_weeks),
+                int(op.lease_chain_weeks),
+                int(op.lease_indep_weeks),
+            ),
         )
-        _PARS_SEEN[0] = pars
-    return _PARS_SEEN[1]
+    return seen[1]
 
 
 def let_units(

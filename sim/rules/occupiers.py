@@ -455,32 +455,38 @@ def _step_nb(
 
 
 _TABLES = (COMMERCIAL, FIXED_PER_M2, MARGIN)
-_PARS_SEEN: list = [None, None]  # the last Params and its tuple for the kernel
+# the last Params and its tuple for the kernel, replaced as one object (so a thread
+# reading it never pairs one Params with another's tuple)
+_PARS_SEEN: tuple = (None, None)
 
 
 def _step_pars(pars: Params) -> tuple:
     """The parameters of :func:`_step_nb`, built once per (frozen) Params object."""
-    if _PARS_SEEN[0] is not pars:
+    global _PARS_SEEN
+    seen = _PARS_SEEN
+    if seen[0] is not pars:
         op, tp, cp = pars.occupiers, pars.town_team, pars.council
-        _PARS_SEEN[1] = (
-            float(cp.rates_multiplier),
-            float(cp.sbr_threshold),
-            float(cp.small_business_relief),
-            float(cp.community_relief),
-            bool(tp.enabled),
-            float(tp.levy),
-            float(op.fixed_scale),
-            float(op.margin_memory),
-            float(op.reserve_cap_weeks),
-            float(op.exit_hazard / 52.0),
-            float(op.volunteer_hours_need),
-            float(op.min_age_weeks),
-            int(op.lease_chain_weeks),
-            int(op.lease_indep_weeks),
-            int(op.lease_meanwhile_weeks),
+        seen = _PARS_SEEN = (
+            pars,
+            (
+                float(cp.rates_multiplier),
+                float(cp.sbr_threshold),
+                float(cp.small_business_relief),
+                float(cp.community_relief),
+                bool(tp.enabled),
+                float(tp.levy),
+                float(op.fixed_scale),
+                float(op.margin_memory),
+                float(op.reserve_cap_weeks),
+                float(op.exit_hazard / 52.0),
+                float(op.volunteer_hours_need),
+                float(op.min_age_weeks),
+                int(op.lease_chain_weeks),
+                int(op.lease_indep_weeks),
+                int(op.lease_meanwhile_weeks),
+            ),
         )
-        _PARS_SEEN[0] = pars
-    return _PARS_SEEN[1]
+    return seen[1]
 
 
 def _pool(total: float, n_paid: int) -> float:
