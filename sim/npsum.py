@@ -29,6 +29,16 @@ def np_maximum_nb(a: float, b: float) -> float:
 
 
 @njit(cache=True)
+def np_minimum_nb(a: float, b: float) -> float:
+    """``np.minimum`` of two floats inside numba kernels (NaN if either is NaN)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@njit(cache=True)
 def _block_nb(a: np.ndarray, lo: int, n: int) -> float:
     """numpy's sum of ``a[lo:lo + n]`` for n <= 128 (one leaf of the pairwise tree)."""
     if n < 8:

@@ -18,8 +18,30 @@ except :mod:`sim.categories`.
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
+
+
+def per_params(build: Callable[[Params], _T]) -> Callable[[Params], _T]:
+    """Decorate a function of a (frozen) :class:`Params` so that it runs once per Params
+    object: the last object and its result are kept as one tuple, replaced in one assignment,
+    so a thread reading it never pairs one Params with another's result. For the kernels'
+    parameter tuples, built every week otherwise."""
+    seen: list[tuple[Any, Any]] = [(None, None)]
+
+    @functools.wraps(build)
+    def cached(pars: Params) -> _T:
+        last = seen[0]
+        if last[0] is not pars:
+            last = (pars, build(pars))
+            seen[0] = last
+        return last[1]
+
+    return cached
 
 
 def P(

@@ -83,6 +83,19 @@ _POOL = 4
 _LITTLE_ENDIAN = sys.byteorder == "little"
 
 
+@numba.njit(cache=True, inline="always")
+def _mix_into_nb(pool: np.ndarray, i_dst: int, value: int, h: int) -> int:
+    """SeedSequence's ``pool[i_dst] = mix(pool[i_dst], hashmix(value))``; returns the hash
+    constant after the hashmix."""
+    v = value ^ h
+    h = (h * _MULT_A) & _MASK
+    v = (v * h) & _MASK
+    v ^= v >> _XSHIFT
+    r = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * v) & _MASK
+    pool[i_dst] = r ^ (r >> _XSHIFT)
+    return h
+
+
 @numba.njit(cache=True)
 def _seed_words_nb(seed: int, key0: int, key1: int) -> np.ndarray:
     """The 8 uint32 words ``SeedSequence(seed, spawn_key=(key0, key1)).generate_state(8)``
@@ -101,20 +114,10 @@ def _seed_words_nb(seed: int, key0: int, key1: int) -> np.ndarray:
     for i_src in range(_POOL):
         for i_dst in range(_POOL):
             if i_src != i_dst:
-                v = pool[i_src] ^ h
-                h = (h * _MULT_A) & _MASK
-                v = (v * h) & _MASK
-                v ^= v >> _XSHIFT
-                r = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * v) & _MASK
-                pool[i_dst] = r ^ (r >> _XSHIFT)
+                h = _mix_into_nb(pool, i_dst, pool[i_src], h)
     for i_src in range(_POOL, _POOL + 2):
         for i_dst in range(_POOL):
-            v = ent[i_src] ^ h
-            h = (h * _MULT_A) & _MASK
-            v = (v * h) & _MASK
-            v ^= v >> _XSHIFT
-            r = (_MIX_MULT_L * pool[i_dst] - _MIX_MULT_R * v) & _MASK
-            pool[i_dst] = r ^ (r >> _XSHIFT)
+            h = _mix_into_nb(pool, i_dst, ent[i_src], h)
     out = np.empty(8, np.uint32)
     hb = _INIT_B
     for i in range(8):

@@ -1232,3 +1232,36 @@ def test_empty_rates_kernel_equals_reference():
                 float(rng.uniform(0, 3)),
             )
             assert _empty_rates_nb(*args).tobytes() == _empty_rates_ref(*args).tobytes()
+
+
+def test_np_maximum_and_minimum_nb_equal_numpy():
+    """The scalar maximum and minimum of the kernels give numpy's value, NaN included."""
+    from sim.npsum import np_maximum_nb, np_minimum_nb
+
+    vals = [-2.0, -0.0, 0.0, 1.0, 1.0 + 1e-16, 3.5, np.inf, -np.inf, np.nan]
+    for a in vals:
+        for b in vals:
+            for got, want in (
+                (np_maximum_nb(a, b), np.maximum(a, b)),
+                (np_minimum_nb(a, b), np.minimum(a, b)),
+            ):
+                assert (got == want) or (np.isnan(got) and np.isnan(want)), (a, b, got, want)
+
+
+def test_per_params_builds_once_per_params_object():
+    """A per_params function runs once per Params object and again for a new one."""
+    from sim.params import Params, per_params
+
+    calls = []
+
+    @per_params
+    def build(pars):
+        calls.append(pars)
+        return (pars.occupiers.exit_hazard,)
+
+    p1, p2 = Params(), Params()
+    assert build(p1) == build(p1) == (p1.occupiers.exit_hazard,)
+    assert len(calls) == 1
+    build(p2)
+    build(p1)
+    assert calls == [p1, p2, p1]

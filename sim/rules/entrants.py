@@ -43,7 +43,7 @@ from sim.categories import (
     SPONSOR,
 )
 from sim.npsum import np_maximum_nb, pairwise_sum_nb
-from sim.params import Params
+from sim.params import Params, per_params
 from sim.state import World, fixed_costs, weekly_rates
 
 #: Market applicants' category mix (shares), weighted to the GB high-street mix (assumption).
@@ -424,38 +424,29 @@ def _applicants_nb(
 
 
 _TABLES = (_ENTRY_CUM, CHAINABLE, COMMERCIAL, RETAIL_USE, FIXED_PER_M2, MARGIN)
-# the last Params and its tuple for the kernel, replaced as one object (so a thread
-# reading it never pairs one Params with another's tuple)
-_PARS_SEEN: tuple = (None, None)
 
 
+@per_params
 def _applicant_pars(pars: Params) -> tuple:
     """The parameters of :func:`_applicants_nb`, built once per (frozen) Params object."""
-    global _PARS_SEEN
-    seen = _PARS_SEEN
-    if seen[0] is not pars:
-        cp, op, ep = pars.council, pars.occupiers, pars.entrants
-        seen = _PARS_SEEN = (
-            pars,
-            (
-                float(op.volunteer_hours_need),
-                float(cp.startup_subsidy),
-                float(cp.planning_flex),
-                float(pars.landlords.meanwhile_rent),
-                float(cp.rates_multiplier),
-                float(cp.sbr_threshold),
-                float(cp.small_business_relief),
-                float(cp.community_relief),
-                float(op.fixed_scale),
-                bool(pars.town_team.enabled),
-                float(pars.town_team.levy),
-                float(ep.hurdle),
-                float(ep.chain_hurdle),
-                float(op.reserve_weeks),
-                float(op.quality_sd),
-            ),
-        )
-    return seen[1]
+    cp, op, ep = pars.council, pars.occupiers, pars.entrants
+    return (
+        float(op.volunteer_hours_need),
+        float(cp.startup_subsidy),
+        float(cp.planning_flex),
+        float(pars.landlords.meanwhile_rent),
+        float(cp.rates_multiplier),
+        float(cp.sbr_threshold),
+        float(cp.small_business_relief),
+        float(cp.community_relief),
+        float(op.fixed_scale),
+        bool(pars.town_team.enabled),
+        float(pars.town_team.levy),
+        float(ep.hurdle),
+        float(ep.chain_hurdle),
+        float(op.reserve_weeks),
+        float(op.quality_sd),
+    )
 
 
 def _poisson(rng: np.random.Generator, lam: float) -> int:
@@ -648,19 +639,7 @@ def _applicants_ref(
                 strict=True,
             ):
                 apps[key].append(val)
-    dtypes = {
-        "unit": np.int64,
-        "category": np.int64,
-        "chain": np.bool_,
-        "meanwhile": np.bool_,
-        "brokered": np.bool_,
-        "sponsor": np.int64,
-        "subsidy": np.float64,
-        "rent": np.float64,
-        "cash": np.float64,
-        "quality": np.float64,
-    }
-    return {k: np.asarray(v, dtype=dtypes[k]) for k, v in apps.items()}
+    return {k: np.asarray(v, dtype=_DTYPES[k]) for k, v in apps.items()}
 
 
 def update_signals(world: World, memory: float) -> None:

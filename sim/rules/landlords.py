@@ -32,7 +32,7 @@ from numba import njit
 
 from sim.categories import OWNER, RETAIL_USE, SPONSOR
 from sim.npsum import np_maximum_nb, pairwise_sum_nb
-from sim.params import Params
+from sim.params import Params, per_params
 from sim.state import World
 
 INST, LOCAL, COUNCIL, COMMUNITY = (OWNER[k] for k in OWNER)
@@ -215,13 +215,7 @@ def _renewal_rents_nb(
         market = base_rent * floorspace[j] * loc[j] * index
         o = owner_type[j]
         if o == INST:
-            r = rent[j]  # np.maximum: NaN if either is NaN
-            if r != r:
-                out[j] = r
-            elif market != market:
-                out[j] = market
-            else:
-                out[j] = r if r >= market else market
+            out[j] = np_maximum_nb(rent[j], market)
         elif o == LOCAL:
             out[j] = market
         elif o == COUNCIL:
@@ -505,32 +499,21 @@ def _let_units_nb(
     return let[:n_let], counts, entry_cash, occ_cash_change
 
 
-# the last Params and its tuple for the kernel, replaced as one object (so a thread
-# reading it never pairs one Params with another's tuple)
-_PARS_SEEN: tuple = (None, None)
-
-
+@per_params
 def _let_pars(pars: Params) -> tuple:
     """The parameters of :func:`_let_units_nb`, built once per (frozen) Params object."""
-    global _PARS_SEEN
-    seen = _PARS_SEEN
-    if seen[0] is not pars:
-        lp, op = pars.landlords, pars.occupiers
-        seen = _PARS_SEEN = (
-            pars,
-            (
-                bool(lp.meanwhile),
-                float(lp.meanwhile_after_weeks),
-                float(pars.council.empty_rates),
-                float(lp.patience_weeks),
-                float(lp.chain_preference),
-                float(lp.rent_floor),
-                int(op.lease_meanwhile_weeks),
-                int(op.lease_chain_weeks),
-                int(op.lease_indep_weeks),
-            ),
-        )
-    return seen[1]
+    lp, op = pars.landlords, pars.occupiers
+    return (
+        bool(lp.meanwhile),
+        float(lp.meanwhile_after_weeks),
+        float(pars.council.empty_rates),
+        float(lp.patience_weeks),
+        float(lp.chain_preference),
+        float(lp.rent_floor),
+        int(op.lease_meanwhile_weeks),
+        int(op.lease_chain_weeks),
+        int(op.lease_indep_weeks),
+    )
 
 
 def let_units(

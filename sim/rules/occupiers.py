@@ -33,7 +33,7 @@ from numba import njit
 from sim.categories import CAT, COMMERCIAL, FIXED_PER_M2, MARGIN, SPONSOR
 from sim.ledger import Ledger
 from sim.npsum import np_maximum_nb, pairwise_sum_nb
-from sim.params import Params
+from sim.params import Params, per_params
 from sim.state import World, fixed_costs, weekly_rates
 
 _VOLUNTARY = CAT["voluntary"]
@@ -455,38 +455,29 @@ def _step_nb(
 
 
 _TABLES = (COMMERCIAL, FIXED_PER_M2, MARGIN)
-# the last Params and its tuple for the kernel, replaced as one object (so a thread
-# reading it never pairs one Params with another's tuple)
-_PARS_SEEN: tuple = (None, None)
 
 
+@per_params
 def _step_pars(pars: Params) -> tuple:
     """The parameters of :func:`_step_nb`, built once per (frozen) Params object."""
-    global _PARS_SEEN
-    seen = _PARS_SEEN
-    if seen[0] is not pars:
-        op, tp, cp = pars.occupiers, pars.town_team, pars.council
-        seen = _PARS_SEEN = (
-            pars,
-            (
-                float(cp.rates_multiplier),
-                float(cp.sbr_threshold),
-                float(cp.small_business_relief),
-                float(cp.community_relief),
-                bool(tp.enabled),
-                float(tp.levy),
-                float(op.fixed_scale),
-                float(op.margin_memory),
-                float(op.reserve_cap_weeks),
-                float(op.exit_hazard / 52.0),
-                float(op.volunteer_hours_need),
-                float(op.min_age_weeks),
-                int(op.lease_chain_weeks),
-                int(op.lease_indep_weeks),
-                int(op.lease_meanwhile_weeks),
-            ),
-        )
-    return seen[1]
+    op, tp, cp = pars.occupiers, pars.town_team, pars.council
+    return (
+        float(cp.rates_multiplier),
+        float(cp.sbr_threshold),
+        float(cp.small_business_relief),
+        float(cp.community_relief),
+        bool(tp.enabled),
+        float(tp.levy),
+        float(op.fixed_scale),
+        float(op.margin_memory),
+        float(op.reserve_cap_weeks),
+        float(op.exit_hazard / 52.0),
+        float(op.volunteer_hours_need),
+        float(op.min_age_weeks),
+        int(op.lease_chain_weeks),
+        int(op.lease_indep_weeks),
+        int(op.lease_meanwhile_weeks),
+    )
 
 
 def _pool(total: float, n_paid: int) -> float:

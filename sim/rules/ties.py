@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.npsum import np_minimum_nb
 from sim.prefetch import prefetch_row
 
 #: Meetings ahead whose tie rows the kernel prefetches (tuned at 10^6 residents).
@@ -96,7 +97,7 @@ def unit_meet_rates_nb(category, meet_base, third_place, commercial, meet_scale,
         occ = c >= 0
         k = c if occ else 0
         x = meet_base[k] * meet_scale * (third_meet if third_place[k] else 1.0)
-        meet[j] = (x if (x != x or x < 1.0) else 1.0) if occ else 0.0  # np.minimum keeps NaN
+        meet[j] = np_minimum_nb(x, 1.0) if occ else 0.0
         noncom[j] = occ and not commercial[k]
     return meet, noncom
 

@@ -370,12 +370,7 @@ def _utility_parts(
 def _shifted_utilities_nb(vs, vt, occ):
     """Numba kernel of :func:`group_weights`: ``v[s * T + t, j] = vs[s, j] + vt[t, j]``, less
     the row's largest value over occupied units (no shift if none is occupied), capped at 50
-    (as numpy's max, subtraction and ``minimum`` do it, NaN included).
-
-    Four taste classes of a sector are done together (:func:`_shift_rows4_nb`): each row's
-    running maximum is a chain of dependent comparisons, and four chains side by side keep the
-    processor busy; every row gets the same operations in the same order as alone.
-    """
+    (as numpy's max, subtraction and ``minimum`` do it, NaN included)."""
     n_s, n_u = vs.shape
     n_t = vt.shape[0]
     out = np.empty((n_s * n_t, n_u))
@@ -385,125 +380,43 @@ def _shifted_utilities_nb(vs, vt, occ):
             any_occ = True
             break
     for s in range(n_s):
-        t = 0
-        while t + 4 <= n_t:
-            _shift_rows4_nb(vs, vt, occ, any_occ, s, t, n_t, out)
-            t += 4
-        while t < n_t:
-            _shift_row_nb(vs, vt, occ, any_occ, s, t, n_t, out)
-            t += 1
+        for t in range(n_t):
+            r = s * n_t + t
+            m = 0.0
+            first = True
+            for j in range(n_u):
+                x = vs[s, j] + vt[t, j]
+                out[r, j] = x
+                if occ[j]:
+                    if first:
+                        m = x
+                        first = False
+                    elif m == m and (x > m or x != x):  # a NaN stays the max
+                        m = x
+            for j in range(n_u):
+                y = out[r, j] - m if any_occ else out[r, j]
+                out[r, j] = 50.0 if y > 50.0 else y
     return out
-
-
-@njit(cache=True, inline="always")
-def _newmax_nb(m: float, x: float) -> float:
-    """One step of numpy's max: a NaN, once met, stays the max."""
-    if m == m and (x > m or x != x):
-        return x
-    return m
-
-
-@njit(cache=True, inline="always")
-def _shift_row_nb(vs, vt, occ, any_occ, s, t, n_t, out):
-    """One row of :func:`_shifted_utilities_nb`."""
-    n_u = vs.shape[1]
-    r = s * n_t + t
-    m = 0.0
-    first = True
-    for j in range(n_u):
-        x = vs[s, j] + vt[t, j]
-        out[r, j] = x
-        if occ[j]:
-            if first:
-                m = x
-                first = False
-            else:
-                m = _newmax_nb(m, x)
-    for j in range(n_u):
-        y = out[r, j] - m if any_occ else out[r, j]
-        out[r, j] = 50.0 if y > 50.0 else y
-
-
-@njit(cache=True, inline="always")
-def _shift_rows4_nb(vs, vt, occ, any_occ, s, t, n_t, out):
-    """Rows t..t+3 of sector s of :func:`_shifted_utilities_nb`, side by side."""
-    n_u = vs.shape[1]
-    r = s * n_t + t
-    m0 = m1 = m2 = m3 = 0.0
-    first = True
-    for j in range(n_u):
-        a = vs[s, j]
-        x0 = a + vt[t, j]
-        x1 = a + vt[t + 1, j]
-        x2 = a + vt[t + 2, j]
-        x3 = a + vt[t + 3, j]
-        out[r, j] = x0
-        out[r + 1, j] = x1
-        out[r + 2, j] = x2
-        out[r + 3, j] = x3
-        if occ[j]:
-            if first:
-                m0, m1, m2, m3 = x0, x1, x2, x3
-                first = False
-            else:
-                m0 = _newmax_nb(m0, x0)
-                m1 = _newmax_nb(m1, x1)
-                m2 = _newmax_nb(m2, x2)
-                m3 = _newmax_nb(m3, x3)
-    for q in range(4):
-        m = m0 if q == 0 else (m1 if q == 1 else (m2 if q == 2 else m3))
-        for j in range(n_u):
-            y = out[r + q, j] - m if any_occ else out[r + q, j]
-            out[r + q, j] = 50.0 if y > 50.0 else y
 
 
 @njit(cache=True)
 def _weights_cum_nb(e, occ):
     """Numba kernel of :func:`group_weights`: the weights (``e`` at occupied units, 0 at vacant
     ones, written over ``e``, which is returned as ``w``), their running sums along each row
-    (in order, as ``np.cumsum``: the first sum is the first weight itself) and the totals.
-
-    Four rows at a time: a running sum is a chain of dependent additions, and four chains side
-    by side run about four times as fast; each row's additions are the same, in order.
-    """
+    (in order, as ``np.cumsum``: the first sum is the first weight itself) and the totals."""
     n_r, n_u = e.shape
     w = e
     cum = np.empty((n_r, n_u))
     tot = np.zeros(n_r)
-    if n_u == 0:
-        return w, cum, tot
-    r = 0
-    while r + 4 <= n_r:
-        o = occ[0]
-        a0 = e[r, 0] if o else 0.0
-        a1 = e[r + 1, 0] if o else 0.0
-        a2 = e[r + 2, 0] if o else 0.0
-        a3 = e[r + 3, 0] if o else 0.0
-        w[r, 0], w[r + 1, 0], w[r + 2, 0], w[r + 3, 0] = a0, a1, a2, a3
-        cum[r, 0], cum[r + 1, 0], cum[r + 2, 0], cum[r + 3, 0] = a0, a1, a2, a3
-        for j in range(1, n_u):
-            o = occ[j]
-            x0 = e[r, j] if o else 0.0
-            x1 = e[r + 1, j] if o else 0.0
-            x2 = e[r + 2, j] if o else 0.0
-            x3 = e[r + 3, j] if o else 0.0
-            w[r, j], w[r + 1, j], w[r + 2, j], w[r + 3, j] = x0, x1, x2, x3
-            a0 += x0
-            a1 += x1
-            a2 += x2
-            a3 += x3
-            cum[r, j], cum[r + 1, j], cum[r + 2, j], cum[r + 3, j] = a0, a1, a2, a3
-        tot[r], tot[r + 1], tot[r + 2], tot[r + 3] = a0, a1, a2, a3
-        r += 4
-    while r < n_r:
+    for r in range(n_r):
         acc = 0.0
         for j in range(n_u):
             x = e[r, j] if occ[j] else 0.0
             w[r, j] = x
             acc = x if j == 0 else acc + x
             cum[r, j] = acc
-        tot[r] = acc
-        r += 1
+        if n_u:
+            tot[r] = acc
     return w, cum, tot
 
 
