@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sim import __version__
-from sim.results import HEADLINE, write_run
+from sim.outcomes import HEADLINE
+from sim.results import write_run
 from sim.runner import (
     DEFAULT_SCENARIOS,
     MAX_SEEDS,

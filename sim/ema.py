@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.outcomes import HEADLINE
 from sim.params import spec_index
-from sim.results import HEADLINE
 from sim.scenarios import InputError
 from sim.streams import replicate_seeds
 from sim.sweep import DRIVER_PARAMS, check_param, run_point

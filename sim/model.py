@@ -38,6 +38,7 @@ import mesa
 import numpy as np
 
 from sim import metrics
+from sim import outcomes as outcome_table
 from sim.agents import Council, Landlord, Occupier, TownTeam
 from sim.categories import (
     ATTRACT,
@@ -92,63 +93,7 @@ COUNT_OUTCOMES: tuple[str, ...] = (
 )
 
 #: Outcomes collected every step (model-level reporters of the DataCollector), in order.
-OUTCOMES: tuple[str, ...] = (
-    "week",
-    "year",
-    "policy",
-    # vacancy
-    "vacancy_rate",
-    "long_term_vacancy_rate",
-    "mean_vacancy_spell",
-    "vacancy_morans_i",
-    "occupied",
-    "vacant",
-    "meanwhile_units",
-    "noncommercial_units",
-    # diversity
-    "richness",
-    "shannon",
-    "simpson",
-    "evenness",
-    "independent_share",
-    "independents",
-    "chains",
-    "clone_town_index",
-    "clone_town_index_survey",
-    "template_distance",
-    # social capital
-    "mean_ties",
-    "mean_tie_strength",
-    "isolated_share",
-    "bridging_share",
-    "clustering",
-    "mean_engagement",
-    "participation",
-    "volunteer_hours",
-    # economy
-    "footfall",
-    "visits",
-    "centre_share",
-    "park_share",
-    "online_share",
-    "online_driver",
-    "spend",
-    "revenue",
-    *COUNT_OUTCOMES,
-    "mean_rent",
-    "market_rent_index",
-    "landlord_income",
-    "rates_income",
-    "council_net",
-    "council_balance",
-    "town_team_fund",
-    "town_team_spend",
-    # access
-    "grocery_access",
-    "health_access",
-    # bookkeeping
-    "identity_residual",
-)
+OUTCOMES: tuple[str, ...] = outcome_table.NAMES
 
 
 class OutcomeCollector(mesa.DataCollector):

@@ -27,26 +27,11 @@ import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.results import HEADLINE  # noqa: E402
+from sim import outcomes as outcome_table  # noqa: E402
+from sim.outcomes import HEADLINE  # noqa: E402
 
 DPI = 120
 _PNG_META = {"Software": None}
-
-#: Readable labels of the headline outcomes (others are shown by their column name).
-LABELS: dict[str, str] = {
-    "vacancy_rate": "Vacancy rate",
-    "long_term_vacancy_rate": "Long-term vacancy rate (> 1 year)",
-    "shannon": "Diversity (Shannon index)",
-    "clone_town_index": "Clone-town index",
-    "independent_share": "Independent share of shops",
-    "mean_ties": "Mean ties per resident",
-    "isolated_share": "Isolated residents (share)",
-    "mean_engagement": "Mean civic engagement",
-    "footfall": "Footfall (household trips / week)",
-    "centre_share": "Centre share of spend",
-    "council_balance": "Council balance (GBP)",
-    "council_net": "Council net budget (GBP/week)",
-}
 
 #: Outcomes of the 3 x 3 comparison grid.
 GRID_OUTCOMES: tuple[str, ...] = (
@@ -66,8 +51,8 @@ TIMESERIES_FIGURES: tuple[str, ...] = ("vacancy_rate", "shannon", "mean_ties", "
 
 
 def label(outcome: str) -> str:
-    """Display label of an outcome column."""
-    return LABELS.get(outcome, outcome.replace("_", " "))
+    """Display label of an outcome column, with its unit (:mod:`sim.outcomes`)."""
+    return outcome_table.label(outcome, unit=True)
 
 
 def _scenarios(ts: pd.DataFrame) -> list[str]:

@@ -30,8 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Columns of a per-step table that are time stamps, not outcomes.
-TIME_COLUMNS: tuple[str, ...] = ("week", "year", "policy")
+from sim.outcomes import TIME_COLUMNS
 
 #: Weeks averaged by :func:`summarise` (the final year).
 SUMMARY_WEEKS: int = 52
@@ -39,21 +38,6 @@ SUMMARY_WEEKS: int = 52
 #: Float format of every CSV written here (10 significant digits: stable and round-trippable
 #: well beyond the model's precision).
 FLOAT_FORMAT: str = "%.10g"
-
-#: Headline outcomes shown in tables, reports and figures, in display order.
-HEADLINE: tuple[str, ...] = (
-    "vacancy_rate",
-    "long_term_vacancy_rate",
-    "shannon",
-    "clone_town_index",
-    "independent_share",
-    "mean_ties",
-    "isolated_share",
-    "mean_engagement",
-    "footfall",
-    "centre_share",
-    "council_net",
-)
 
 
 def outcome_columns(df: pd.DataFrame) -> list[str]:

@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.outcomes import HEADLINE
 from sim.params import Params
-from sim.results import HEADLINE, csv_bytes, interval, json_bytes, staged_outputs, summarise
+from sim.results import csv_bytes, interval, json_bytes, staged_outputs, summarise
 from sim.scenarios import (
     Drivers,
     InputError,

@@ -62,9 +62,9 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.outcomes import HEADLINE
 from sim.params import spec_index
 from sim.results import (
-    HEADLINE,
     atomic_write_bytes,
     csv_bytes,
     interval,
@@ -280,9 +280,9 @@ class SweepSpec:
 
 
 def _outcome_names() -> tuple[str, ...]:
-    from sim.model import OUTCOMES  # deferred: loads numba; only for non-headline outcomes
+    from sim.outcomes import NAMES, TIME_COLUMNS
 
-    return tuple(o for o in OUTCOMES if o not in ("week", "year", "policy"))
+    return tuple(o for o in NAMES if o not in TIME_COLUMNS)
 
 
 def _int(where: str, key: str, v: Any, lo: int, hi: int) -> int:
