@@ -1,9 +1,8 @@
 """Shared choice maths: multinomial logit probabilities and inverse-CDF sampling.
 
 Huff's model is a logit with V = a ln A - b ln d (DATA.md, "Destination choice"). The
-functions here are used inside numba kernels (the ``_nb`` versions) and by the plain-Python
-reference versions of those kernels (the ``_ref`` versions), so both sample identically
-from the same uniform draw.
+``_nb`` functions here are used inside the resident-scale numba kernels; their plain
+references use :func:`logit_shares` and ``np.searchsorted``.
 """
 
 from __future__ import annotations
@@ -15,31 +14,9 @@ from numba import njit
 
 
 @njit(cache=True, inline="always")
-def pick_logit_nb(v: np.ndarray, u: float) -> int:
-    """Index drawn from softmax(v) by inverse CDF with the uniform draw u in [0, 1)."""
-    m = v[0]
-    for k in range(1, v.shape[0]):
-        if v[k] > m:
-            m = v[k]
-    tot = 0.0
-    for k in range(v.shape[0]):
-        tot += math.exp(v[k] - m)
-    target = u * tot
-    acc = 0.0
-    for k in range(v.shape[0]):
-        acc += math.exp(v[k] - m)
-        if target < acc:
-            return k
-    return v.shape[0] - 1
-
-
-@njit(cache=True, inline="always")
 def pick_logit4_nb(v0: float, v1: float, v2: float, v3: float, u: float) -> int:
-    """:func:`pick_logit_nb` on ``[v0, v1, v2, v3]`` with the same arithmetic, in registers.
-
-    Each exponential is computed once (not again in the search); the sums run in the same
-    order, so the pick is the same for every input.
-    """
+    """Index (0-3) drawn from softmax([v0, v1, v2, v3]) by inverse CDF with the uniform
+    draw ``u`` in [0, 1), in registers (each exponential computed once)."""
     m = v0
     if v1 > m:
         m = v1
@@ -71,32 +48,6 @@ def pick_logit4_nb(v0: float, v1: float, v2: float, v3: float, u: float) -> int:
     if target < acc:
         return 3
     return 3
-
-
-def pick_logit_ref(v: np.ndarray, u: float) -> int:
-    """Reference of :func:`pick_logit_nb` (same arithmetic, plain Python)."""
-    m = max(float(x) for x in v)
-    w = [math.exp(float(x) - m) for x in v]
-    target = float(u) * sum(w)  # float64, as in the kernel
-    acc = 0.0
-    for k, wk in enumerate(w):
-        acc += wk
-        if target < acc:
-            return k
-    return len(w) - 1
-
-
-@njit(cache=True, inline="always")
-def search_cum_nb(cum: np.ndarray, target: float) -> int:
-    """First index k with target < cum[k] (cum non-decreasing); binary search."""
-    lo, hi = 0, cum.shape[0] - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if target < cum[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
 
 
 @njit(cache=True)
@@ -174,7 +125,8 @@ def _guide_row_walk_nb(cum: np.ndarray, wd: float, guide: np.ndarray) -> None:
 def search_guided_nb(
     cum: np.ndarray, guide: np.ndarray, width: float, scale: float, target: float
 ) -> int:
-    """:func:`search_cum_nb` (same result for non-decreasing ``cum``) using one row of
+    """The first index k with ``target < cum[k]`` (``np.searchsorted(cum, target, "right")``,
+    at most the last index) for non-decreasing ``cum``, using one row of
     :func:`guide_tables_nb`: jump to the target's bucket, then walk up.
 
     Every index before ``guide[b]`` has cum <= lb(b) <= target, so the first index with
@@ -192,11 +144,6 @@ def search_guided_nb(
     while k < n - 1 and not (target < cum[k]):
         k += 1
     return k
-
-
-def search_cum_ref(cum: np.ndarray, target: float) -> int:
-    """Reference of :func:`search_cum_nb` (numpy's searchsorted, side='right')."""
-    return int(min(np.searchsorted(cum, target, side="right"), len(cum) - 1))
 
 
 def logit_shares(v: np.ndarray) -> np.ndarray:

@@ -18,30 +18,8 @@ except :mod:`sim.categories`.
 from __future__ import annotations
 
 import dataclasses
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-_T = TypeVar("_T")
-
-
-def per_params(build: Callable[[Params], _T]) -> Callable[[Params], _T]:
-    """Decorate a function of a (frozen) :class:`Params` so that it runs once per Params
-    object: the last object and its result are kept as one tuple, replaced in one assignment,
-    so a thread reading it never pairs one Params with another's result. For the kernels'
-    parameter tuples, built every week otherwise."""
-    seen: list[tuple[Any, Any]] = [(None, None)]
-
-    @functools.wraps(build)
-    def cached(pars: Params) -> _T:
-        last = seen[0]
-        if last[0] is not pars:
-            last = (pars, build(pars))
-            seen[0] = last
-        return last[1]
-
-    return cached
+from typing import Any
 
 
 def P(
@@ -99,6 +77,11 @@ class ResidentPars:
     beta_friend_venue: float = P(0.5, 0.0, 10.0, unit="utils per log(1 + friends' visits)", label="Pull of a venue where friends were")
     blight: float = P(1.018, 0.0, 5.0, unit="utils per vacant-neighbour share", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Blight: vacancy next door lowers a venue's pull")
     walk_m: float = P(800.0, 50.0, 5000.0, unit="m", source="10-minute walk", label="Walking distance for access")
+    door_m: float = P(100.0, 0.0, 2000.0, unit="m", label="Walk from the arrival point (car park, bus stop) to the first door")
+    income_low_share: float = P(0.3, 0.0, 1.0, unit="share of households", label="Households in the low income band")
+    income_high_share: float = P(0.25, 0.0, 1.0, unit="share of households", label="Households in the high income band")
+    budget_low: float = P(0.6, 0.0, 1.0, unit="x mean budget", label="Budget of the low income band")
+    budget_high: float = P(1.6, 1.0, 5.0, unit="x mean budget", label="Budget of the high income band")
 
 
 @dataclass(frozen=True)
@@ -124,6 +107,7 @@ class EngagementPars:
     decay: float = P(0.005, 0.0, 1.0, unit="per week", label="Engagement decay")
     volunteer_threshold: float = P(0.5, 0.0, 1.0, unit="engagement", label="Engagement above which residents volunteer")
     volunteer_hours: float = P(1.5, 0.0, 40.0, unit="hours/week per engaged household", label="Volunteer hours supplied")
+    init_concentration: float = P(4.0, 0.1, 100.0, unit="beta concentration", label="Concentration of initial engagement around its mean")
 
 
 @dataclass(frozen=True)
@@ -143,6 +127,7 @@ class OccupierPars:
     exit_hazard: float = P(0.04243, 0.0, 1.0, unit="per year", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Independents' yearly chance of closing for personal reasons")
     quality_sd: float = P(0.05053, 0.0, 3.0, source="calibrated: experiments/calibrate.py (docs/calibration.md)", unit="utils", label="Spread of occupiers' quality (pull on visitors)")
     volunteer_hours_need: float = P(30.0, 0.0, 1000.0, unit="hours/week", label="Volunteer hours a voluntary use needs")
+    reserve_spread: float = P(0.5, 0.0, 1.0, unit="x reserve", label="Spread of starting reserves (uniform, +/-)")
 
 
 @dataclass(frozen=True)
@@ -162,6 +147,8 @@ class LandlordPars:
     meanwhile: bool = P(False, unit="switch", label="Landlords accept meanwhile uses", kind="lever")
     meanwhile_after_weeks: int = P(13, 0, 520, unit="weeks", label="Vacancy before a meanwhile use is accepted", kind="lever")
     meanwhile_rent: float = P(0.1, 0.0, 1.0, unit="x asking rent", label="Meanwhile rent", kind="lever")
+    init_rent_sd: float = P(0.1, 0.0, 1.0, unit="log", label="Spread of initial rents around market (leases signed at different times)")
+    init_vacancy_weeks: int = P(78, 0, 1040, unit="weeks", label="Longest vacancy of an initially empty unit")
 
 
 @dataclass(frozen=True)
@@ -174,6 +161,19 @@ class EntrantPars:
     hurdle: float = P(0.05, -1.0, 5.0, unit="profit / costs", label="Independents' entry hurdle")
     chain_hurdle: float = P(0.15, -1.0, 5.0, unit="profit / costs", label="Chains' entry hurdle")
     optimism_sd: float = P(0.3, 0.0, 3.0, unit="log", label="Spread of entrants' revenue expectations")
+    units_considered: int = P(3, 1, 50, unit="units", label="Vacant units an applicant looks at")
+    signal_floor: float = P(0.25, 0.0, 1.0, unit="x arrival rate", label="Arrivals at a dead centre (entrepreneurs keep scouting)")
+    start_centre_share: float = P(0.42, 0.0, 1.0, unit="share of spend", source="DATA.md: town centres took 42% of retail spend (2010)", label="Centre's share of spend expected when nothing trades")
+    startup_meanwhile_share: float = P(0.5, 0.0, 1.0, unit="share", label="Supported start-ups asking for a meanwhile licence")
+    learning_share: float = P(0.5, 0.0, 1.0, unit="share", label="Brokered sponsored uses that are learning (else community)")
+    mix_convenience: float = P(0.12, 0.0, 1.0, unit="weight", source="assumption: the GB high-street mix", label="Market entrants: convenience")
+    mix_comparison: float = P(0.22, 0.0, 1.0, unit="weight", source="assumption: the GB high-street mix", label="Market entrants: comparison")
+    mix_food_drink: float = P(0.24, 0.0, 1.0, unit="weight", source="assumption: the GB high-street mix", label="Market entrants: food and drink")
+    mix_services: float = P(0.18, 0.0, 1.0, unit="weight", source="assumption: the GB high-street mix", label="Market entrants: services")
+    mix_leisure: float = P(0.07, 0.0, 1.0, unit="weight", source="assumption: the GB high-street mix", label="Market entrants: leisure")
+    mix_health: float = P(0.05, 0.0, 1.0, unit="weight", source="assumption: the GB high-street mix", label="Market entrants: health")
+    mix_charity: float = P(0.06, 0.0, 1.0, unit="weight", source="assumption: the GB high-street mix", label="Market entrants: charity shops")
+    mix_startup: float = P(0.06, 0.0, 1.0, unit="weight", source="assumption: the GB high-street mix", label="Market entrants: start-ups and pop-ups")
 
 
 @dataclass(frozen=True)
@@ -200,9 +200,11 @@ class CouncilPars:
     sponsor_budget: float = P(1500.0, 0.0, 1e6, unit="GBP/week", source="assumption: the existing community uses of the example town", label="Sponsorship of community uses", kind="lever")
     startup_support: float = P(0.0, 0.0, 1e6, unit="GBP/week", label="Start-up support (rent subsidy)", kind="lever")
     startup_subsidy: float = P(0.5, 0.0, 1.0, unit="share of rent", label="Start-up rent subsidy rate", kind="lever")
+    startup_cost: float = P(2500.0, 1.0, 1e7, unit="GBP/week of support per applicant", label="Support budget that brings one start-up applicant a week")
     asset_transfer: bool = P(False, unit="switch", label="Community asset transfer", kind="lever")
     asset_transfer_weeks: int = P(52, 0, 1040, unit="weeks vacant", label="Vacancy before a council unit may transfer", kind="lever")
     consult_residents: bool = P(False, unit="switch", label="Council consults residents", kind="lever")
+    consult_rate: float = P(0.005, 0.0, 1.0, unit="share of residents per week", label="Residents the council consults each week")
     town_team_grant: float = P(0.0, 0.0, 1e6, unit="GBP/week", source="DATA.md: Portas Pilots ~GBP100k per town", label="Grant to the Town Team", kind="lever")
 
 
@@ -221,6 +223,36 @@ class TownTeamPars:
     consultation: float = P(0.01, 0.0, 1.0, unit="share of residents per week", label="Residents taking part each week", kind="lever")
     effectiveness_base: float = P(0.5, 0.0, 5.0, unit="x", label="Effectiveness with no ties")
     effectiveness_ties: float = P(1.0, 0.0, 10.0, unit="x per member tie-strength", label="Effectiveness gained from members' ties")
+    marketing_effect: float = P(0.1, 0.0, 3.0, unit="utils at saturation", label="Marketing: largest gain in centre pull")
+    marketing_scale: float = P(2000.0, 1.0, 1e7, unit="GBP/week", label="Marketing spend giving 63% of its effect")
+    recruit_cost: float = P(3000.0, 1.0, 1e7, unit="GBP per applicant", label="Start-up head spent per recruited applicant")
+    recruit_access_below: float = P(0.5, 0.0, 1.0, unit="share of residents", label="Access below which a use counts as missing")
+    brokerage_share: float = P(0.5, 0.0, 1.0, unit="share of the meanwhile head", label="Meanwhile head spent on brokerage (the rest sponsors the uses)")
+    recruit_share: float = P(0.5, 0.0, 1.0, unit="share of the start-up head", label="Start-up head spent on recruitment (the rest subsidises rents)")
+    footfall_memory: float = P(0.1, 0.001, 1.0, unit="per week (EWMA weight)", label="Traders' short memory of footfall")
+    footfall_memory_slow: float = P(0.02, 0.001, 1.0, unit="per week (EWMA weight)", label="Traders' long memory of footfall")
+    traders_events: float = P(0.35, 0.0, 1.0, unit="weight", label="Traders' priority: markets and events")
+    traders_meanwhile: float = P(0.05, 0.0, 1.0, unit="weight", label="Traders' priority: meanwhile uses")
+    traders_startup: float = P(0.05, 0.0, 1.0, unit="weight", label="Traders' priority: start-up support")
+    traders_marketing: float = P(0.35, 0.0, 1.0, unit="weight", label="Traders' priority: marketing")
+    traders_public_realm: float = P(0.20, 0.0, 1.0, unit="weight", label="Traders' priority: public realm")
+    traders_falling_footfall: float = P(0.1, 0.0, 1.0, unit="weight", label="Traders' extra weight on events and marketing when footfall falls")
+    landlords_events: float = P(0.15, 0.0, 1.0, unit="weight", label="Landlords' priority: markets and events")
+    landlords_meanwhile: float = P(0.30, 0.0, 1.0, unit="weight", label="Landlords' priority: meanwhile uses")
+    landlords_startup: float = P(0.20, 0.0, 1.0, unit="weight", label="Landlords' priority: start-up support")
+    landlords_marketing: float = P(0.20, 0.0, 1.0, unit="weight", label="Landlords' priority: marketing")
+    landlords_public_realm: float = P(0.15, 0.0, 1.0, unit="weight", label="Landlords' priority: public realm")
+    council_events: float = P(0.20, 0.0, 1.0, unit="weight", label="Council officers' priority: markets and events")
+    council_meanwhile: float = P(0.20, 0.0, 1.0, unit="weight", label="Council officers' priority: meanwhile uses")
+    council_startup: float = P(0.20, 0.0, 1.0, unit="weight", label="Council officers' priority: start-up support")
+    council_marketing: float = P(0.10, 0.0, 1.0, unit="weight", label="Council officers' priority: marketing")
+    council_public_realm: float = P(0.30, 0.0, 1.0, unit="weight", label="Council officers' priority: public realm")
+    residents_events: float = P(0.10, 0.0, 1.0, unit="weight", label="Residents' base priority: markets and events")
+    residents_meanwhile: float = P(0.10, 0.0, 1.0, unit="weight", label="Residents' base priority: meanwhile uses")
+    residents_startup: float = P(0.10, 0.0, 1.0, unit="weight", label="Residents' base priority: start-up support")
+    residents_marketing: float = P(0.05, 0.0, 1.0, unit="weight", label="Residents' base priority: marketing")
+    residents_public_realm: float = P(0.10, 0.0, 1.0, unit="weight", label="Residents' base priority: public realm")
+    need_response: float = P(1.0, 0.0, 10.0, unit="weight per share in need", label="Community-led design: weight of residents' unmet needs")
 
 # fmt: on
 

@@ -9,9 +9,9 @@ Agent objects in :mod:`sim.agents` are thin views over rows of these arrays; the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from numba import njit
 
 from sim.categories import (
     ATTRACT,
@@ -25,16 +25,17 @@ from sim.categories import (
     VACANT,
 )
 from sim.ledger import Ledger
-from sim.npsum import pairwise_sum_nb
-from sim.params import Params
+from sim.params import CouncilPars, Params
 from sim.town import Town
 
 N_INCOME = 3  # income bands: low, middle, high
-INCOME_SHARE = np.array([0.3, 0.45, 0.25])  # share of households per band (assumption)
-INCOME_BUDGET = np.array([0.6, 1.0, 1.6])  # budget multiplier per band (assumption)
-N_HEADS = 5  # Town Team budget heads
-DOOR_M = 100.0  # m from the arrival point (car park, bus stop) to the first door (assumption)
+#: Town Team budget heads, in the order of its allocation vector.
 HEADS = ("events", "meanwhile", "startup", "marketing", "public_realm")
+N_HEADS = len(HEADS)
+#: Largest number of residents the weekly calibration of the online constant looks at; towns up
+#: to this size use every resident, larger ones an evenly spaced subset (the error in the
+#: constant is ~0.01 utils at 10^4 residents).
+ONLINE_SAMPLE = 4096
 
 
 @dataclass
@@ -123,6 +124,7 @@ class Collective:
     access_grocery: float = 0.0
     access_health: float = 0.0
     isolated: float = 1.0
+    vacancy: float = 0.0  # last week's vacancy rate
     footfall_trend: float = 0.0
     # this week's pools and effects (set by council and Town Team, used by other rules)
     pool_sponsor_council: float = 0.0  # GBP available to sponsor non-commercial uses
@@ -141,6 +143,70 @@ class Collective:
     recruit: float = 0.0  # expected recruited applicants this week
     volunteer_used: float = 0.0  # hours/week committed to voluntary uses
     landlord_income: np.ndarray = field(default_factory=lambda: np.zeros(0))  # GBP per landlord
+    footfall: float = 0.0  # households visiting the centre this week
+    footfall_fast: float = 0.0  # households/week, traders' short memory of footfall (EWMA)
+    footfall_slow: float = 0.0  # households/week, their long memory (EWMA)
+    online_constant: float = 0.0  # utils, this week's calibrated online constant
+
+
+@dataclass
+class Week:
+    """What one week's rules hand to the next ones (not state: rebuilt every week).
+
+    Drivers: ``online`` (share of retail spend online, the driver's path), ``spend_mult`` (x
+    budgets), ``trip_penalty`` (utils off physical trips), ``online_boost`` (utils on online),
+    ``chain_expansion`` (x chain entry). Then the venue weights of the week's visit groups,
+    the friend pulls, the landlords' renewal and asking rents, the applications, the lever
+    spending and the rules' counts.
+    """
+
+    week: int = 0
+    online: float = 0.0
+    spend_mult: float = 1.0
+    trip_penalty: float = 0.0
+    online_boost: float = 0.0
+    chain_expansion: float = 1.0
+    weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (groups, units)
+    cum: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # running sums of weights
+    tot: np.ndarray = field(default_factory=lambda: np.zeros(0))  # row totals
+    spend_w: np.ndarray = field(default_factory=lambda: np.zeros(0))  # spend weight per unit
+    pull: np.ndarray = field(default_factory=lambda: np.zeros(0))  # friend pull per resident
+    renewal: np.ndarray = field(default_factory=lambda: np.zeros(0))  # GBP/week offered
+    ask: np.ndarray = field(default_factory=lambda: np.zeros(0))  # GBP/week asking rents
+    apps: dict[str, np.ndarray] = field(default_factory=dict)  # this week's applications
+    spent_council: dict[str, float] = field(default_factory=dict)  # GBP by lever
+    spent_tt: dict[str, float] = field(default_factory=dict)  # GBP by head
+    counts: dict[str, Any] = field(default_factory=dict)  # openings, closures, ...
+
+
+@dataclass
+class Derived:
+    """Arrays derived once from the state (at initialisation and when a checkpoint is
+    restored), never changed during a run."""
+
+    log_dc: np.ndarray  # ln(km to the centre + 0.1) per resident
+    log_dp: np.ndarray  # ln(km to the retail park + 0.1) per resident
+    group: np.ndarray  # int64 visit group per resident: sector * n_taste + taste class
+    online_sample: np.ndarray  # int64 residents of the online calibration
+    log_walk: np.ndarray  # (n_sectors, n_units) ln(m from each arrival point)
+    floorspace_pow: np.ndarray  # floorspace ** huff_a per unit
+    main_order: np.ndarray  # units along the main street (NEF-style survey)
+
+
+def derive(world: World, pars: Params) -> Derived:
+    """The :class:`Derived` arrays of ``world``."""
+    res = world.res
+    n = res.n
+    s = min(n, ONLINE_SAMPLE)
+    return Derived(
+        log_dc=np.log(res.dist_km + 0.1),
+        log_dp=np.log(res.park_km + 0.1),
+        group=(res.sector.astype(np.int64) * world.pref.shape[0] + res.taste),
+        online_sample=(np.arange(s, dtype=np.int64) * n) // max(s, 1),
+        log_walk=np.log(np.maximum(world.walk_from, 1.0)),
+        floorspace_pow=world.units.floorspace ** float(pars.residents.huff_a),
+        main_order=world.town.main_street_order(),
+    )
 
 
 @dataclass
@@ -160,51 +226,31 @@ class World:
     neigh_indptr: np.ndarray  # int64 CSR adjacency
     neigh_indices: np.ndarray  # int32
     n_landlords: int
+    driver_table: dict[str, np.ndarray]  # weekly driver values (sim.scenarios.Drivers.weekly)
     week: int = 0
+    now: Week = field(default_factory=Week)
+    derived: Derived | None = None
+
+    @property
+    def d(self) -> Derived:
+        """The derived arrays (built by :func:`init_world`)."""
+        assert self.derived is not None
+        return self.derived
 
 
-def market_rent(units: Units, base_rent: float, index: float) -> np.ndarray:
-    """Market rent of every unit, GBP/week: base rent x floorspace x location x index."""
-    return base_rent * units.floorspace * units.loc * index
-
-
-def centre_attractiveness(
-    units: Units, huff_a: float, floorspace_pow: np.ndarray | None = None
-) -> float:
-    """Centre attractiveness A: sum of occupied units' attractiveness x floorspace^a.
-
-    ``floorspace_pow``, if given, is ``units.floorspace ** huff_a`` computed once (numpy's
-    power is elementwise, so its entries are those of the occupied units' own powers); the sum
-    then runs in :func:`_attractiveness_nb`, with the same result.
-    """
-    if floorspace_pow is not None:
-        return float(_attractiveness_nb(units.category, floorspace_pow, ATTRACT))
+def centre_attractiveness(units: Units, floorspace_pow: np.ndarray) -> float:
+    """Centre attractiveness A: the sum over occupied units of the category's attractiveness
+    per m2 x floorspace^a (Huff's A_j, DATA.md), ``floorspace_pow`` = floorspace ** a."""
     occ = units.category >= 0
-    if not occ.any():
-        return 0.0
-    cat = units.category[occ].astype(np.int64)
-    return float(np.sum(ATTRACT[cat] * units.floorspace[occ] ** huff_a))
-
-
-@njit(cache=True)
-def _attractiveness_nb(category: np.ndarray, floorspace_pow: np.ndarray, attract: np.ndarray):
-    """numpy's ``np.sum(attract[cat] * floorspace_pow[occ])`` over occupied units, in order
-    (:func:`sim.npsum.pairwise_sum_nb`): one call instead of six array operations a week."""
-    n = category.shape[0]
-    prod = np.empty(n)
-    m = 0
-    for j in range(n):
-        c = category[j]
-        if c >= 0:
-            prod[m] = attract[c] * floorspace_pow[j]
-            m += 1
-    if m == 0:
-        return 0.0
-    return pairwise_sum_nb(prod[:m])
+    return float(np.sum(ATTRACT[units.category[occ]] * floorspace_pow[occ]))
 
 
 def init_world(
-    town: Town, pars: Params, rng_res: np.random.Generator, rng_occ: np.random.Generator
+    town: Town,
+    pars: Params,
+    driver_table: dict[str, np.ndarray],
+    rng_res: np.random.Generator,
+    rng_occ: np.random.Generator,
 ) -> World:
     """Build the initial state: residents in catchment zones, occupiers from the town file.
 
@@ -232,11 +278,13 @@ def init_world(
     # the retail park sits park_distance_km east of the centre
     px = cx + rp.park_distance_km * 1000.0
     park_km = np.hypot(x - px, y - cy) / 1000.0
-    income = np.searchsorted(np.cumsum(INCOME_SHARE), rng_res.random(R), side="right")
+    shares = np.array([rp.income_low_share, 0.0, rp.income_high_share])
+    shares[1] = max(1.0 - shares[0] - shares[2], 0.0)
+    income = np.searchsorted(np.cumsum(shares / shares.sum()), rng_res.random(R), side="right")
     income = np.minimum(income, N_INCOME - 1).astype(np.int8)
     budget = (
         rp.budget_mean
-        * INCOME_BUDGET[income]
+        * np.array([rp.budget_low, 1.0, rp.budget_high])[income]
         * np.exp(rp.budget_sd_log * rng_res.standard_normal(R) - 0.5 * rp.budget_sd_log**2)
     )
     online_prop = rp.online_propensity_sd * rng_res.standard_normal(R)
@@ -245,7 +293,7 @@ def init_world(
     pref = rp.pref_sd * rng_res.standard_normal((n_taste, N_CAT))
     indep_taste = rp.indep_taste_mean + rp.indep_taste_sd * rng_res.standard_normal(n_taste)
     m = pars.engagement.init_mean
-    conc = 4.0  # beta concentration (assumption)
+    conc = pars.engagement.init_concentration
     if 0.0 < m < 1.0:
         engagement = rng_res.beta(m * conc, (1.0 - m) * conc, R)
     else:
@@ -286,22 +334,24 @@ def init_world(
     ang = (np.arange(n_sec) + 0.5) / n_sec * 2.0 * np.pi
     proj = np.cos(ang)[:, None] * ux[None, :] + np.sin(ang)[:, None] * uy[None, :]
     arrival = np.argmax(proj, axis=1).astype(np.int32) if n else np.zeros(n_sec, np.int32)
-    walk_from = (town.walk_distance()[arrival] + DOOR_M) if n else np.zeros((n_sec, 0))
+    walk_from = (town.walk_distance()[arrival] + rp.door_m) if n else np.zeros((n_sec, 0))
     share = np.bincount(sector, minlength=n_sec) / max(R, 1)
     pitch = (share[:, None] * walk_from ** (-rp.walk_b)).sum(axis=0) if n else np.zeros(0)
     loc = np.clip(pitch / pitch.mean(), 0.3, 3.0) if n and pitch.mean() > 0 else np.ones(n)
     floor = town.floorspace.astype(np.float64)
     base = lp.base_rent * floor * loc  # GBP/week market rent at index 1
     # initial contract rents spread around market (leases signed at different times)
-    rent0 = base * np.exp(0.1 * rng_occ.standard_normal(n))
+    rent0 = base * np.exp(lp.init_rent_sd * rng_occ.standard_normal(n))
     rateable = base * 52.0  # GBP/yr: rateable value ~ annual market rent (VOA practice)
     occ = cat >= 0
     lease_len = np.where(chain, op.lease_chain_weeks, op.lease_indep_weeks)
     lease_end = (rng_occ.random(n) * lease_len).astype(np.int32) + 1  # staggered expiries
-    vacant_since = -(rng_occ.random(n) * 78).astype(np.int32)  # spells began up to 1.5 y ago
+    # spells began up to init_vacancy_weeks ago
+    vacant_since = -(rng_occ.random(n) * lp.init_vacancy_weeks).astype(np.int32)
     safe_cat = np.maximum(cat, 0).astype(np.int64)
     costs0 = rent0 + FIXED_PER_M2[safe_cat] * floor * op.fixed_scale
-    cash = np.where(occ, op.reserve_weeks * costs0 * (0.5 + rng_occ.random(n)), 0.0)
+    spread = 1.0 + op.reserve_spread * (2.0 * rng_occ.random(n) - 1.0)
+    cash = np.where(occ, op.reserve_weeks * costs0 * spread, 0.0)
     sponsor = np.zeros(n, np.int8)
     noncom = occ & ~COMMERCIAL[safe_cat]
     sponsor[noncom] = 1  # initial community uses are council-sponsored
@@ -355,20 +405,34 @@ def init_world(
         neigh_indptr=town.adj_indptr.astype(np.int64),
         neigh_indices=town.adj_indices.astype(np.int32),
         n_landlords=n_landlords,
+        driver_table=driver_table,
     )
-    world.col.attract_ref = max(centre_attractiveness(units, rp.huff_a), 1e-9)
+    world.derived = derive(world, pars)
+    world.col.attract_ref = max(centre_attractiveness(units, world.d.floorspace_pow), 1e-9)
     return world
 
 
-def weekly_rates(rateable: np.ndarray, category: np.ndarray, cp) -> np.ndarray:
-    """Business rates (GBP/week) of units occupied by ``category``, net of reliefs.
+def market_rent(units: Units, base_rent: float, index: float) -> np.ndarray:
+    """Market rent of every unit, GBP/week: base rent x floorspace x location x index."""
+    return base_rent * units.floorspace * units.loc * index
 
-    Rates = rateable value / 52 x multiplier x (1 - relief); relief is small-business relief
+
+def full_rates(rateable: np.ndarray, cp: CouncilPars) -> np.ndarray:
+    """Business rates before reliefs (GBP/week): rateable value (GBP/yr) / 52 x multiplier."""
+    return rateable / 52.0 * cp.rates_multiplier
+
+
+def weekly_rates(rateable: np.ndarray, category: np.ndarray, cp: CouncilPars) -> np.ndarray:
+    """Business rates (GBP/week) of units occupied by ``category``, net of reliefs: the one
+    rates formula of the model (occupiers pay it, entrants expect it, empty units pay
+    ``empty_rates`` x its full value).
+
+    Rates = :func:`full_rates` x (1 - relief); relief is small-business relief
     below the threshold, or charity/community relief for charity and non-commercial uses
     (the larger applies). ``cp`` is the council's parameter group.
     """
     category = np.asarray(category)
-    full = rateable / 52.0 * cp.rates_multiplier
+    full = full_rates(rateable, cp)
     cat = np.maximum(category, 0)
     relief = np.where(rateable < cp.sbr_threshold, cp.small_business_relief, 0.0)
     community = (category == CAT["charity"]) | ((category >= 0) & ~COMMERCIAL[cat])
@@ -381,7 +445,3 @@ def fixed_costs(category: np.ndarray, floorspace: np.ndarray, fixed_scale: float
     category = np.asarray(category)
     f = FIXED_PER_M2[np.maximum(category, 0)] * floorspace * fixed_scale
     return np.where(category == CAT["voluntary"], 0.0, f)
-
-
-CONVENIENCE = CAT["convenience"]
-HEALTH = CAT["health"]

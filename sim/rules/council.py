@@ -5,27 +5,28 @@ At the start of a week the council receives its other income for the centre
 grant to the Town Team, public-realm investment, markets and events, facilitation; then it
 opens two pools: sponsorship of community uses and start-up rent subsidies (only what is
 used is spent). Public realm builds a stock that depreciates over ``public_realm_life``
-weeks; its effect on the centre's pull is ``public_realm_effect (1 - exp(-stock/scale))``,
-so investment acts with a lag. Events add ``event_boost`` x intensity to centre trips
-(intensity = events bought / one a week, saturating at 1). Facilitation brokers
+weeks; its effect on residents' trip choice (:mod:`sim.rules.trips`) grows with the stock,
+so investment acts with a lag. Events bought set the week's event intensity (events / one a
+week), which the trip choice reads. Facilitation brokers
 ``facilitation / facilitation_cost`` proposals a week for vacant units.
 
-At the end of the week it books rates income (occupied and empty), rent from its own units
-and what the pools paid out. Its roles in the scenarios (rate collector, director, partner,
-facilitator and steward) are combinations of these levers, set in the scenario files.
+At the end of the week (:func:`close_week`) it books rates income (occupied and empty), rent
+from its own units and what the pools paid out. Its roles in the scenarios (rate collector,
+director, partner, facilitator and steward) are combinations of these levers, set in the
+scenario files.
 """
 
 from __future__ import annotations
 
-import math
-
 from sim.categories import OWNER
 from sim.params import Params
 from sim.state import World
+from sim.streams import Streams
 
 
-def start_week(world: World, pars: Params) -> dict[str, float]:
-    """Commit this week's lever spending; set pools and effects. Returns spending by lever."""
+def step(world: World, pars: Params, rng: Streams) -> None:
+    """Commit this week's lever spending (``world.now.spent_council``, GBP by lever); set
+    the pools, the public-realm stock and its gain, event intensity and brokerage."""
     cp, col = pars.council, world.col
     avail = col.council_balance + cp.grant_income
     spent = {}
@@ -44,32 +45,19 @@ def start_week(world: World, pars: Params) -> dict[str, float]:
     col.pr_stock = col.pr_stock * (1.0 - 1.0 / cp.public_realm_life) + spent["public_realm"]
     col.event_intensity = spent["events"] / cp.event_cost
     col.brokered = spent["facilitation"] / cp.facilitation_cost
-    return spent
+    world.now.spent_council = spent
 
 
-def public_realm_gain(world: World, pars: Params) -> float:
-    """Utility gain of centre trips from the public-realm stock."""
-    cp = pars.council
-    return cp.public_realm_effect * (1.0 - math.exp(-world.col.pr_stock / cp.public_realm_scale))
-
-
-def end_week(world: World, pars: Params, spent: dict[str, float]) -> None:
-    """Book the week's income and spending; update the balance (never below zero)."""
+def close_week(world: World, pars: Params, rng: Streams) -> None:
+    """Book the week's income and spending and update the balance."""
     cp, col, L, u = pars.council, world.col, world.ledger, world.units
     own_rent = float(u.rent_paid[u.owner_type == OWNER["council"]].sum())
     L.council_rates += L.rates_occupiers + L.rates_empty + L.rates_sponsors
     income = cp.grant_income + L.council_rates + own_rent
-    sponsored = col.used_sponsor_council
-    spend = sum(spent.values()) + sponsored + col.used_startup_council
+    spend = (
+        sum(world.now.spent_council.values()) + col.used_sponsor_council + col.used_startup_council
+    )
     L.council_income += income
     L.council_spend += spend
     L.council_change += income - spend
     col.council_balance += income - spend
-
-
-def consult_rate(pars: Params) -> float:
-    """Share of residents taking part in a consultation this week (council and Town Team)."""
-    rate = pars.town_team.consultation if pars.town_team.enabled else 0.0
-    if pars.council.consult_residents:
-        rate += 0.005  # council consultations: ~1 in 200 households a week (assumption)
-    return float(min(max(rate, 0.0), 1.0))  # np.clip's value, without its ~10 us on a scalar

@@ -3,17 +3,23 @@
 The drivers file gives, for each week, the online share of retail spend (the ONS path,
 scaled or shifted), a spend multiplier (recessions), a penalty on physical trips and a boost
 to online (pandemics), and the chain-expansion multiplier. The table is computed once per
-run by :meth:`sim.scenarios.Drivers.weekly`; this rule reads the current week's row, holding
-the last row if a run outlasts the table.
+run by :meth:`sim.scenarios.Drivers.weekly`; this rule copies the current week's row into
+``world.now``, holding the last row if a run outlasts the table.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from sim.params import Params
+from sim.state import World
+from sim.streams import Streams
 
 
-def this_week(table: dict[str, np.ndarray], week: int) -> dict[str, float]:
-    """Driver values of ``week`` as plain floats."""
-    n = len(table["online"])
-    i = min(max(week, 0), n - 1)
-    return {k: float(v[i]) for k, v in table.items()}
+def step(world: World, pars: Params, rng: Streams) -> None:
+    """Set this week's driver values (``world.now``) from the driver table."""
+    table, now = world.driver_table, world.now
+    i = min(max(world.week, 0), len(table["online"]) - 1)
+    now.online = float(table["online"][i])
+    now.spend_mult = float(table["spend_mult"][i])
+    now.trip_penalty = float(table["trip_penalty"][i])
+    now.online_boost = float(table["online_boost"][i])
+    now.chain_expansion = float(table["chain_expansion"][i])

@@ -22,8 +22,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.npsum import np_minimum_nb
+from sim.categories import CAT, MEET
+from sim.params import Params
 from sim.prefetch import prefetch_row
+from sim.state import World
+from sim.streams import Streams
+
+#: Third places (MODEL.md: "cafes, markets, community, learning and voluntary uses meet
+#: most"): their meeting rate is scaled by ``ties.third_place_meet``.
+THIRD_PLACE = np.zeros(len(MEET), np.bool_)
+THIRD_PLACE[[CAT[c] for c in ("food_drink", "market", "community", "learning", "voluntary")]] = True
 
 #: Meetings ahead whose tie rows the kernel prefetches (tuned at 10^6 residents).
 PREFETCH_AHEAD = 4
@@ -82,32 +90,36 @@ def add_tie_nb(tie_id, tie_w, i, j, new_strength, strengthen):
     return 1
 
 
-@njit(cache=True)
-def unit_meet_rates_nb(category, meet_base, third_place, commercial, meet_scale, third_meet):
-    """Per unit, in one pass: the chance that two visitors meet there,
-    ``min(meet_base[cat] * meet_scale * (third_meet if a third place else 1), 1)`` (0 at a
-    vacant unit; MODEL.md "Social ties"), and whether it is an occupied non-commercial use
-    (for engagement). The same values as the numpy expressions in :func:`unit_meet_rates_ref`.
-    """
-    n = category.shape[0]
-    meet = np.empty(n)
-    noncom = np.empty(n, np.bool_)
-    for j in range(n):
-        c = category[j]
-        occ = c >= 0
-        k = c if occ else 0
-        x = meet_base[k] * meet_scale * (third_meet if third_place[k] else 1.0)
-        meet[j] = np_minimum_nb(x, 1.0) if occ else 0.0
-        noncom[j] = occ and not commercial[k]
-    return meet, noncom
-
-
-def unit_meet_rates_ref(category, meet_base, third_place, commercial, meet_scale, third_meet):
-    """Plain-numpy reference of :func:`unit_meet_rates_nb`."""
+def meet_rates(category: np.ndarray, pars: Params) -> np.ndarray:
+    """Per unit, the chance that a visitor meets another visitor there this week:
+    ``min(MEET[cat] x meet_scale x (third_place_meet at a third place), 1)``, 0 at a vacant
+    unit (MODEL.md, "Residents": third places meet most)."""
+    tp = pars.ties
     cat = np.maximum(category, 0)
-    meet = meet_base[cat] * meet_scale * np.where(third_place[cat], third_meet, 1.0)
-    meet = np.where(category >= 0, np.minimum(meet, 1.0), 0.0)
-    return meet, (category >= 0) & ~commercial[cat]
+    meet = MEET[cat] * tp.meet_scale * np.where(THIRD_PLACE[cat], tp.third_place_meet, 1.0)
+    return np.where(category >= 0, np.minimum(meet, 1.0), 0.0)
+
+
+def step(world: World, pars: Params, rng: Streams) -> None:
+    """Decay, then this week's meetings at venues (:func:`ties_nb`); counts to
+    ``world.now.counts`` (meetings, new ties)."""
+    res, tp = world.res, pars.ties
+    g = rng["ties"]
+    u_meet = g.random(res.venues.shape, dtype=np.float32)
+    u_partner = g.random(res.venues.shape, dtype=np.float32)
+    world.now.counts["meetings"], world.now.counts["new_ties"] = ties_nb(
+        res.venues,
+        world.units.n,
+        meet_rates(world.units.category, pars),
+        u_meet,
+        u_partner,
+        res.tie_id,
+        res.tie_w,
+        tp.decay,
+        tp.drop_below,
+        tp.new_strength,
+        tp.strengthen,
+    )
 
 
 @njit(cache=True)
@@ -126,7 +138,7 @@ def ties_nb(
 ):
     """Numba kernel: decay, then co-presence meetings. Returns (meetings, new ties).
 
-    Same results as :func:`ties_ref`; for speed the visitors are sorted by unit together
+    The results of :func:`ties_ref`; for speed the visitors are sorted by unit together
     with their draws, and the meeting pairs are listed before the ties are updated (a pair
     depends only on the draws and the visitor lists), so their tie rows can be prefetched.
     """
@@ -200,40 +212,6 @@ def ties_nb(
     return meetings, created
 
 
-def _add_tie_ref(tie_id, tie_w, i, j, new_strength, strengthen):
-    ids_i = list(tie_id[i])
-    if j in ids_i:
-        ci = ids_i.index(j)
-        nw = min(1.0, float(tie_w[i, ci]) + strengthen)
-        tie_w[i, ci] = nw
-        ids_j = list(tie_id[j])
-        if i in ids_j:
-            tie_w[j, ids_j.index(i)] = nw
-        return 0
-
-    def free(a):
-        ids = list(tie_id[a])
-        if -1 in ids:
-            return ids.index(-1)
-        c = int(np.argmin(tie_w[a]))
-        return c if tie_w[a, c] < new_strength else -1
-
-    si, sj = free(i), free(j)
-    if si < 0 or sj < 0:
-        return 0
-    for a, s in ((i, si), (j, sj)):
-        old = int(tie_id[a, s])
-        if old >= 0:
-            ids_o = list(tie_id[old])
-            if a in ids_o:
-                co = ids_o.index(a)
-                tie_id[old, co] = -1
-                tie_w[old, co] = 0.0
-    tie_id[i, si], tie_w[i, si] = j, new_strength
-    tie_id[j, sj], tie_w[j, sj] = i, new_strength
-    return 1
-
-
 def ties_ref(
     venues,
     n_units,
@@ -248,6 +226,40 @@ def ties_ref(
     strengthen,
 ):
     """Plain-Python reference of :func:`ties_nb` (same inputs and draws)."""
+
+    def add_tie(tie_id, tie_w, i, j, new_strength, strengthen):
+        ids_i = list(tie_id[i])
+        if j in ids_i:
+            ci = ids_i.index(j)
+            nw = min(1.0, float(tie_w[i, ci]) + strengthen)
+            tie_w[i, ci] = nw
+            ids_j = list(tie_id[j])
+            if i in ids_j:
+                tie_w[j, ids_j.index(i)] = nw
+            return 0
+
+        def free(a):
+            ids = list(tie_id[a])
+            if -1 in ids:
+                return ids.index(-1)
+            c = int(np.argmin(tie_w[a]))
+            return c if tie_w[a, c] < new_strength else -1
+
+        si, sj = free(i), free(j)
+        if si < 0 or sj < 0:
+            return 0
+        for a, s in ((i, si), (j, sj)):
+            old = int(tie_id[a, s])
+            if old >= 0:
+                ids_o = list(tie_id[old])
+                if a in ids_o:
+                    co = ids_o.index(a)
+                    tie_id[old, co] = -1
+                    tie_w[old, co] = 0.0
+        tie_id[i, si], tie_w[i, si] = j, new_strength
+        tie_id[j, sj], tie_w[j, sj] = i, new_strength
+        return 1
+
     tie_w *= np.float32(1.0 - decay)
     drop = (tie_id >= 0) & (tie_w < drop_below)
     tie_id[drop] = -1
@@ -273,5 +285,5 @@ def ties_ref(
             if partner == i:
                 continue
             meetings += 1
-            created += _add_tie_ref(tie_id, tie_w, i, partner, new_strength, strengthen)
+            created += add_tie(tie_id, tie_w, i, partner, new_strength, strengthen)
     return meetings, created

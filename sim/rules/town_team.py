@@ -3,17 +3,20 @@
 Members: the ``resident_members`` most engaged residents, plus traders, landlords and
 council officers, with voting weights set by the scenario. Income: the council's grant and
 the business levy. Each quarter (13 weeks) it allocates its spending over five heads,
-``HEADS`` = markets and events, meanwhile-use brokerage (and sponsorship of the uses it
-brokers), start-up support (and recruitment of missing categories), marketing, public realm,
-as the weight-averaged priorities of its member groups:
+:data:`sim.state.HEADS` = markets and events, meanwhile-use brokerage (and sponsorship of the
+uses it brokers), start-up support (and recruitment of missing categories), marketing,
+public realm, as the weight-averaged priorities of its member groups (each group's
+priorities are declared parameters, ``town_team.<group>_<head>``, all assumptions):
 
-* traders: footfall (events and marketing first), more so when footfall is falling;
+* traders: footfall first (events and marketing), more so (``traders_falling_footfall``)
+  when their short memory of footfall is below their long memory;
 * landlords: letting empty units (meanwhile, start-ups, marketing);
 * council officers: a balanced mix with public realm;
-* residents: under community-led design, their unmet needs: isolation (share of residents
-  with no ties) raises events and meanwhile community uses, vacancy raises meanwhile uses,
-  missing grocery or health access raises start-up support and recruitment; without
-  community-led design residents are consulted on footfall like traders.
+* residents: under community-led design, their base priorities plus their unmet needs
+  (``need_response`` x): isolation (share of residents with no ties) raises events and
+  meanwhile community uses, vacancy raises meanwhile uses, missing grocery or health access
+  raises start-up support and recruitment; without community-led design residents are
+  consulted on footfall like traders.
 
 It spends a 13th of its fund per week across the heads. Its effectiveness multiplies every
 effect: ``effectiveness_base + effectiveness_ties x`` (members' mean total tie strength /
@@ -24,16 +27,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params import Params
+from sim.params import Params, TownTeamPars
 from sim.state import HEADS, World
+from sim.streams import Streams
 
-TRADERS = np.array([0.35, 0.05, 0.05, 0.35, 0.20])
-LANDLORDS = np.array([0.15, 0.30, 0.20, 0.20, 0.15])
-COUNCIL = np.array([0.20, 0.20, 0.20, 0.10, 0.30])
-MARKETING_SCALE = 2000.0  # GBP/week of effective marketing giving 63% of its effect
-MARKETING_EFFECT = 0.1  # utils at saturation (assumption)
-RECRUIT_COST = 3000.0  # GBP of start-up head per recruited applicant (assumption)
-assert len(HEADS) == TRADERS.size
+WEEKS_PER_QUARTER = 13  # the Town Team meets and allocates once a quarter
+
+
+def priorities(tp: TownTeamPars, group: str) -> np.ndarray:
+    """A member group's declared priorities over :data:`HEADS` (weights, not normalised)."""
+    return np.array([getattr(tp, f"{group}_{h}") for h in HEADS])
 
 
 def allocate(world: World, pars: Params, vacancy: float) -> np.ndarray:
@@ -48,63 +51,75 @@ def allocate(world: World, pars: Params, vacancy: float) -> np.ndarray:
     else:
         col.tt_members = np.zeros(0, np.int64)
         col.tt_effectiveness = tp.effectiveness_base
-    traders = TRADERS.copy()
-    if col.footfall_trend < 0:
-        traders[[0, 3]] += 0.1
-    traders /= traders.sum()
+    traders = priorities(tp, "traders")
+    if col.footfall_fast < col.footfall_slow:
+        traders[[HEADS.index("events"), HEADS.index("marketing")]] += tp.traders_falling_footfall
+    traders = _normalised(traders)
     if tp.community_led_design:
         gap = max(0.0, 1.0 - min(col.access_grocery, col.access_health))
-        residents = np.array(
-            [0.1 + col.isolated, 0.1 + vacancy + col.isolated, 0.1 + gap, 0.05, 0.1]
-        )
-        residents /= residents.sum()
+        need = np.array([col.isolated, vacancy + col.isolated, gap, 0.0, 0.0])
+        residents = _normalised(priorities(tp, "residents") + tp.need_response * need)
     else:
         residents = traders
+    groups = (
+        residents,
+        traders,
+        _normalised(priorities(tp, "landlords")),
+        _normalised(priorities(tp, "council")),
+    )
     w = np.array([tp.weight_residents, tp.weight_traders, tp.weight_landlords, tp.weight_council])
     if w.sum() <= 0:
         w = np.ones(4)
-    alloc = (w[0] * residents + w[1] * traders + w[2] * LANDLORDS + w[3] * COUNCIL) / w.sum()
-    col.tt_alloc = alloc
-    return alloc
+    col.tt_alloc = sum(wi * g for wi, g in zip(w, groups, strict=True)) / w.sum()
+    return col.tt_alloc
 
 
-def start_week(world: World, pars: Params) -> dict[str, float]:
-    """Spend this week's share by head; open the Town Team's pools. Returns spending."""
-    col = world.col
-    if not pars.town_team.enabled:
+def _normalised(v: np.ndarray) -> np.ndarray:
+    t = v.sum()
+    return v / t if t > 0 else np.full(v.size, 1.0 / v.size)
+
+
+def step(world: World, pars: Params, rng: Streams) -> None:
+    """Allocate at the start of each quarter; spend this week's share by head and open the
+    Town Team's pools (``world.now.spent_tt``, GBP by head)."""
+    col, tp, now = world.col, pars.town_team, world.now
+    if not tp.enabled:
         col.pool_sponsor_tt = col.pool_startup_tt = 0.0
         col.marketing = 0.0
         col.recruit = 0.0
-        return {}
-    budget = max(col.tt_balance, 0.0) / 13.0  # a 13th of the fund a week
-    spend = col.tt_alloc * budget
+        now.spent_tt = {}
+        return
+    if (world.week - pars.run.burn_in_weeks) % WEEKS_PER_QUARTER == 0 or col.tt_alloc.sum() == 0:
+        allocate(world, pars, col.vacancy)
+    budget = max(col.tt_balance, 0.0) / WEEKS_PER_QUARTER
+    ev, mw, su, mk, pr = col.tt_alloc * budget
     eff = col.tt_effectiveness
-    ev, mw, su, mk, pr = spend
+    broker, recruit = tp.brokerage_share * mw, tp.recruit_share * su
     col.event_intensity += eff * ev / pars.council.event_cost
-    col.brokered += eff * 0.5 * mw / pars.council.facilitation_cost
-    col.pool_sponsor_tt = 0.5 * mw
-    col.pool_startup_tt = 0.5 * su
-    col.recruit = eff * 0.5 * su / RECRUIT_COST
-    col.marketing = MARKETING_EFFECT * (1.0 - np.exp(-eff * mk / MARKETING_SCALE))
+    col.brokered += eff * broker / pars.council.facilitation_cost
+    col.pool_sponsor_tt = mw - broker
+    col.pool_startup_tt = su - recruit
+    col.recruit = eff * recruit / tp.recruit_cost
+    col.marketing = tp.marketing_effect * (1.0 - np.exp(-eff * mk / tp.marketing_scale))
     col.pr_stock += eff * pr
     # the pools are paid only as used; the rest is spent now
-    return {
+    now.spent_tt = {
         "events": ev,
-        "brokerage": 0.5 * mw,
-        "startup": 0.5 * su,
+        "brokerage": broker,
+        "startup": recruit,
         "marketing": mk,
         "public_realm": pr,
     }
 
 
-def end_week(world: World, pars: Params, spent: dict[str, float], grant: float) -> None:
+def close_week(world: World, pars: Params, rng: Streams) -> None:
     """Book the Town Team's grant, levy and spending."""
     col, L = world.col, world.ledger
     if not pars.town_team.enabled:
         return
-    income = grant + L.levy_paid
+    income = world.now.spent_council.get("town_team_grant", 0.0) + L.levy_paid
     L.levy_income += L.levy_paid
-    out = sum(spent.values()) + col.used_sponsor_tt + col.used_startup_tt
+    out = sum(world.now.spent_tt.values()) + col.used_sponsor_tt + col.used_startup_tt
     L.tt_income += income
     L.tt_spend += out
     L.tt_change += income - out

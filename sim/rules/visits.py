@@ -25,9 +25,12 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.logit import guide_tables_nb, search_cum_ref, search_guided_nb
-from sim.npsum import np_maximum_nb
+from sim.categories import ATTRACT, SPEND_W
+from sim.logit import guide_tables_nb, search_guided_nb
+from sim.params import Params
 from sim.prefetch import prefetch_row
+from sim.state import World
+from sim.streams import Streams
 
 CENTRE, PARK, ONLINE = 1, 2, 3
 #: Rows ahead whose friends' venues the kernel prefetches (tuned at 10^6 residents).
@@ -57,7 +60,7 @@ def visits_nb(
     """Numba kernel. Writes ``venues`` (R, K), adds to ``revenue`` and ``visits`` (per unit) and
     fills ``out`` = [budget, spend, kept, revenue, park, online] (GBP, weighted).
 
-    Speed (same results as :func:`visits_ref`): the friend factor exp(beta ln(1 + n)) - 1 is
+    Speed (the results of :func:`visits_ref`): the friend factor exp(beta ln(1 + n)) - 1 is
     tabulated for the possible counts n = 0..C K, the venue is found with guide tables
     (:func:`sim.logit.search_guided_nb`) rather than a binary search, and the rows of last
     week's venues of the ties of the visitor ``PREFETCH_AHEAD`` rows ahead are prefetched.
@@ -167,7 +170,8 @@ def visits_ref(
     visits,
     out,
 ):
-    """Plain-Python reference of :func:`visits_nb` (same inputs and draws)."""
+    """Plain-Python reference of :func:`visits_nb` (same inputs and draws; equal up to the
+    rounding of sums)."""
     R, K = venues.shape
     venues[:] = -1
     for i in range(R):
@@ -201,7 +205,7 @@ def visits_ref(
                 break
             target = float(u[i, k]) * total
             if target < tot[g]:
-                j = search_cum_ref(cum[g], target)
+                j = int(min(np.searchsorted(cum[g], target, side="right"), len(cum[g]) - 1))
             else:
                 target -= tot[g]
                 j = order[-1] if order else -1
@@ -223,238 +227,66 @@ def visits_ref(
         out[2] += weight * (b - spent)
 
 
-@njit(cache=True)
-def unit_terms_nb(category, attract, spend_table):
-    """Per unit, for :func:`group_weights` and the spending of :func:`visits_nb`, in one pass:
-    ``max((1 if occupied else 0) * attract[cat], 1e-12)`` (whose log is the attractiveness
-    term, MODEL.md "Residents": "log attractiveness") and the spend weight ``spend_table[cat]``
-    (0 at a vacant unit). The same floats as the numpy expressions
-    ``np.maximum(np.where(cat >= 0, 1.0, 0.0) * attract[np.maximum(cat, 0)], 1e-12)`` and
-    ``np.where(cat >= 0, spend_table[np.maximum(cat, 0)], 0.0)``."""
-    n = category.shape[0]
-    pre = np.empty(n)
-    spend = np.empty(n)
-    for j in range(n):
-        c = category[j]
-        occ = c >= 0
-        a = (1.0 if occ else 0.0) * attract[c if occ else 0]
-        pre[j] = np_maximum_nb(a, 1e-12)
-        spend[j] = spend_table[c] if occ else 0.0
-    return pre, spend
+def group_weights(world: World, pars: Params, rng: Streams | None = None) -> None:
+    """This week's venue-choice weights per visit group g = sector * n_taste + taste class
+    (the first five terms of the venue utility, which do not depend on the visitor within a
+    group), into ``world.now``: ``weights[g, j]`` = exp(V_gj - the row's largest V over
+    occupied units), 0 at vacant units; their running sums ``cum`` along the units and row
+    totals ``tot``; and each unit's spend weight ``spend_w`` (0 at vacant and non-commercial
+    units)."""
+    u, rp, now = world.units, pars.residents, world.now
+    occ = u.category >= 0
+    cat = np.maximum(u.category, 0)
+    log_attract = np.where(occ, np.log(ATTRACT[cat]) + np.log(u.floorspace), 0.0)
+    blight = _vacant_neighbour_share(world)
+    vt = world.pref[:, cat] + world.indep_taste[:, None] * (~u.chain)[None, :]  # (taste, unit)
+    vs = rp.huff_a * log_attract - rp.walk_b * world.d.log_walk - rp.blight * blight + u.quality
+    v = (vs[:, None, :] + vt[None, :, :]).reshape(vs.shape[0] * vt.shape[0], u.n)
+    if occ.any():
+        v -= v[:, occ].max(axis=1, keepdims=True)
+    w = np.where(occ, np.exp(np.minimum(v, 50.0)), 0.0)
+    now.weights = w
+    now.cum = np.cumsum(w, axis=1)
+    now.tot = now.cum[:, -1].copy() if u.n else np.zeros(w.shape[0])
+    now.spend_w = np.where(occ, SPEND_W[cat], 0.0)
 
 
-@njit(cache=True)
-def vacant_neighbour_share_nb(category, indptr, indices):
+def _vacant_neighbour_share(world: World) -> np.ndarray:
     """Share of each unit's street neighbours that are vacant (0 with no neighbour): the
-    blight term of the venue utility (MODEL.md, "Residents"). Counts of vacant neighbours
-    are whole numbers, so the sums are exact in any order."""
-    n = category.shape[0]
-    out = np.zeros(n)
-    for j in range(n):
-        deg = indptr[j + 1] - indptr[j]
-        if deg > 0:
-            s = 0.0
-            for k in range(indptr[j], indptr[j + 1]):
-                if category[indices[k]] < 0:
-                    s += 1.0
-            out[j] = s / deg
-    return out
+    blight term of the venue utility (MODEL.md, "Residents")."""
+    indptr, indices = world.neigh_indptr, world.neigh_indices
+    deg = np.diff(indptr)
+    vac = (world.units.category[indices] < 0).astype(np.float64)
+    rows = np.repeat(np.arange(deg.size), deg)
+    return np.bincount(rows, weights=vac, minlength=deg.size) / np.maximum(deg, 1)
 
 
-def group_weights(
-    pref,
-    indep_taste,
-    category,
-    chain,
-    log_attract,
-    log_walk,
-    blight_share,
-    walk_b,
-    blight,
-    huff_a,
-    quality,
-):
-    """Weekly cached choice weights per group g = sector * n_taste + taste class.
-
-    Returns ``(w, cum, tot)``: ``w[g, j]`` = exp(V_gj - shift) for occupied units, 0 for vacant
-    ones; ``cum`` its running sum along units; ``tot`` the row totals. The same arrays as
-    :func:`group_weights_ref`, with the shift and the running sums in numba kernels (the
-    exponentials stay numpy's).
-    """
-    occ = category >= 0
-    arrays = (pref, indep_taste, log_attract, log_walk, blight_share, quality)
-    if not all(isinstance(a, np.ndarray) and a.dtype == np.float64 for a in arrays) or not (
-        pref.ndim == 2
-        and log_walk.ndim == 2
-        and category.shape == chain.shape == log_attract.shape == blight_share.shape
-        and category.shape == quality.shape == (log_walk.shape[1],)
-        and chain.dtype == np.bool_
-        and indep_taste.shape == (pref.shape[0],)
-    ):
-        return group_weights_ref(
-            pref,
-            indep_taste,
-            category,
-            chain,
-            log_attract,
-            log_walk,
-            blight_share,
-            walk_b,
-            blight,
-            huff_a,
-            quality,
-        )
-    cat = np.maximum(category, 0).astype(np.int64)
-    vt = _taste_part_nb(pref, indep_taste, cat, chain)
-    vs = _sector_part_nb(
-        log_attract, log_walk, blight_share, quality, float(walk_b), float(blight), float(huff_a)
+def step(world: World, pars: Params, rng: Streams) -> None:
+    """Centre visitors choose their venues and spend (:func:`visits_nb`); the week's spend
+    flows go to the ledger. Needs :func:`group_weights` of this week."""
+    res, u, now, L = world.res, world.units, world.now, world.ledger
+    res.venues_prev, res.venues = res.venues, res.venues_prev
+    u.revenue[:] = 0.0
+    u.visits[:] = 0.0
+    out = np.zeros(6)
+    draws = rng["visits"].random(res.venues.shape, dtype=np.float32)
+    visits_nb(
+        res.choice,
+        world.d.group,
+        res.budget,
+        res.venues_prev,
+        res.tie_id,
+        now.weights,
+        now.cum,
+        now.tot,
+        now.spend_w,
+        pars.residents.beta_friend_venue,
+        draws,
+        now.spend_mult,
+        world.weight,
+        res.venues,
+        u.revenue,
+        u.visits,
+        out,
     )
-    e = _shifted_utilities_nb(vs, vt, occ)
-    np.exp(e, out=e)  # numpy's exponential (numba's differs in the last bit), in place
-    return _weights_cum_nb(e, occ)
-
-
-@njit(cache=True)
-def _taste_part_nb(pref, indep_taste, cat, chain):
-    """``pref[:, cat] + indep_taste[:, None] * (~chain)[None, :]``, element by element as
-    numpy computes it (the bool taken as 1.0 or 0.0)."""
-    n_t = pref.shape[0]
-    n_u = cat.shape[0]
-    out = np.empty((n_t, n_u))
-    for t in range(n_t):
-        for j in range(n_u):
-            out[t, j] = pref[t, cat[j]] + indep_taste[t] * (0.0 if chain[j] else 1.0)
-    return out
-
-
-@njit(cache=True)
-def _sector_part_nb(log_attract, log_walk, blight_share, quality, walk_b, blight, huff_a):
-    """``huff_a * log_attract - walk_b * log_walk - blight * blight_share + quality`` per
-    (sector, unit), in numpy's order of operations."""
-    n_s, n_u = log_walk.shape
-    out = np.empty((n_s, n_u))
-    for s in range(n_s):
-        for j in range(n_u):
-            out[s, j] = (
-                huff_a * log_attract[j] - walk_b * log_walk[s, j] - blight * blight_share[j]
-            ) + quality[j]
-    return out
-
-
-def _utility_parts(
-    pref,
-    indep_taste,
-    category,
-    chain,
-    log_attract,
-    log_walk,
-    blight_share,
-    walk_b,
-    blight,
-    huff_a,
-    quality,
-):
-    """The (taste, unit) and (sector, unit) parts of the group utilities."""
-    cat = np.maximum(category, 0)
-    vt = pref[:, cat] + indep_taste[:, None] * (~chain)[None, :]
-    vs = (
-        huff_a * log_attract[None, :]
-        - walk_b * log_walk
-        - blight * blight_share[None, :]
-        + quality[None, :]
-    )
-    return vt, vs
-
-
-@njit(cache=True)
-def _shifted_utilities_nb(vs, vt, occ):
-    """Numba kernel of :func:`group_weights`: ``v[s * T + t, j] = vs[s, j] + vt[t, j]``, less
-    the row's largest value over occupied units (no shift if none is occupied), capped at 50
-    (as numpy's max, subtraction and ``minimum`` do it, NaN included)."""
-    n_s, n_u = vs.shape
-    n_t = vt.shape[0]
-    out = np.empty((n_s * n_t, n_u))
-    any_occ = False
-    for j in range(n_u):
-        if occ[j]:
-            any_occ = True
-            break
-    for s in range(n_s):
-        for t in range(n_t):
-            r = s * n_t + t
-            m = 0.0
-            first = True
-            for j in range(n_u):
-                x = vs[s, j] + vt[t, j]
-                out[r, j] = x
-                if occ[j]:
-                    if first:
-                        m = x
-                        first = False
-                    elif m == m and (x > m or x != x):  # a NaN stays the max
-                        m = x
-            for j in range(n_u):
-                y = out[r, j] - m if any_occ else out[r, j]
-                out[r, j] = 50.0 if y > 50.0 else y
-    return out
-
-
-@njit(cache=True)
-def _weights_cum_nb(e, occ):
-    """Numba kernel of :func:`group_weights`: the weights (``e`` at occupied units, 0 at vacant
-    ones, written over ``e``, which is returned as ``w``), their running sums along each row
-    (in order, as ``np.cumsum``: the first sum is the first weight itself) and the totals."""
-    n_r, n_u = e.shape
-    w = e
-    cum = np.empty((n_r, n_u))
-    tot = np.zeros(n_r)
-    for r in range(n_r):
-        acc = 0.0
-        for j in range(n_u):
-            x = e[r, j] if occ[j] else 0.0
-            w[r, j] = x
-            acc = x if j == 0 else acc + x
-            cum[r, j] = acc
-        if n_u:
-            tot[r] = acc
-    return w, cum, tot
-
-
-def group_weights_ref(
-    pref,
-    indep_taste,
-    category,
-    chain,
-    log_attract,
-    log_walk,
-    blight_share,
-    walk_b,
-    blight,
-    huff_a,
-    quality,
-):
-    """Plain-numpy reference of :func:`group_weights` (same inputs, same arrays)."""
-    n_sec = log_walk.shape[0]
-    n_taste = pref.shape[0]
-    occ = category >= 0
-    vt, vs = _utility_parts(
-        pref,
-        indep_taste,
-        category,
-        chain,
-        log_attract,
-        log_walk,
-        blight_share,
-        walk_b,
-        blight,
-        huff_a,
-        quality,
-    )
-    v = vs[:, None, :] + vt[None, :, :]  # (sector, taste, unit)
-    v = v.reshape(n_sec * n_taste, -1)
-    if v.shape[1]:
-        v = v - v[:, occ].max(axis=1, keepdims=True) if occ.any() else v
-    w = np.where(occ[None, :], np.exp(np.minimum(v, 50.0)), 0.0)
-    cum = np.cumsum(w, axis=1)
-    tot = cum[:, -1].copy() if w.shape[1] else np.zeros(w.shape[0])
-    return w, cum, tot
+    L.budget, L.spend, L.kept, L.revenue, L.park, L.online = (float(x) for x in out)
