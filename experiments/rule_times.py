@@ -3,10 +3,10 @@
     PYTHONPATH=. .venv/bin/python experiments/rule_times.py 300 600      # residents, weeks
     PYTHONPATH=. .venv/bin/python experiments/rule_times.py 10000 300
 
-Builds ``TownModel(rng=4, residents=N, years=10)``, steps 10 weeks, then wraps the model's
-rule calls with ``perf_counter`` and steps the given number of weeks. Prints, per call site,
-the median and the 10th percentile of its time per week in ms, and what is left in the step
-body (the draws, the kernels of trips and friend pulls, small array operations). Unlike a
+Builds ``TownModel(rng=4, residents=N, years=10)``, steps 10 weeks, then wraps the rules of
+``TownModel.step`` with ``perf_counter`` and steps the given number of weeks. Prints, per
+rule, the median and the 10th percentile of its time per week in ms, and what is left in the
+step body. Unlike a
 profiler this adds ~0.3 us a call, and unlike a warm ``timeit`` loop it sees the rules with
 the caches and branch predictors a real week leaves them (often twice as slow). The host's
 speed drifts, so compare two versions by running them alternately.
@@ -24,26 +24,19 @@ import sim.model as M
 from sim.model import TownModel
 
 RULES = {
-    M.trips: ("trips_pull_nb", "friend_pulls_nb"),
-    M.visits: ("visits_nb",),
-    M.ties: ("ties_nb", "unit_meet_rates_nb"),
-    M.engagement: ("participation", "engagement_nb", "volunteer_supply"),
-    M.entrants: ("update_signals", "applicants"),
-    M.landlords: (
-        "update_market",
-        "renewal_rents",
-        "collect_rent",
-        "asking_rents",
-        "asset_transfer",
-        "let_units",
-        "empty_rates",
-    ),
+    M.drivers: ("step",),
+    M.council: ("step", "close_week"),
+    M.town_team: ("step", "close_week"),
+    M.visits: ("group_weights", "step"),
+    M.trips: ("step",),
+    M.ties: ("step",),
+    M.engagement: ("step",),
+    M.market: ("step",),
     M.occupiers: ("step",),
-    M.council: ("start_week", "end_week", "consult_rate"),
-    M.town_team: ("start_week", "end_week"),
-    M.drivers: ("this_week",),
+    M.landlords: ("offer_renewals", "step", "let"),
+    M.entrants: ("step",),
 }
-METHODS = ("visit_weights", "trip_utilities", "_measure", "_sync_agents", "pars_at")
+METHODS = ("_sync_agents", "pars_at")
 
 
 def main() -> None:
@@ -69,7 +62,7 @@ def main() -> None:
     for mod, names in RULES.items():
         for n in names:
             wrap(mod, n, f"{mod.__name__.rsplit('.', 1)[-1]}.{n}")
-    wrap(M, "stream", "stream")
+    wrap(M, "measure", "measure")
     for n in METHODS:
         wrap(m, n, n)
     wrap(m.datacollector, "collect", "collect")

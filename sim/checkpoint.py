@@ -41,6 +41,7 @@ import sim
 from sim.model import OUTCOMES, TownModel
 from sim.results import atomic_write_bytes
 from sim.scenarios import Drivers, InputError, Scenario, Shock
+from sim.state import derive
 from sim.town import Town
 
 #: File name of the checkpoint inside a run's output folder.
@@ -64,7 +65,7 @@ _TOWN_ARRAYS = (
 )
 _WORLD_ARRAYS = ("pref", "indep_taste", "arrival", "walk_from", "neigh_indptr", "neigh_indices")
 _WORLD_SCALARS = ("weight", "n_landlords", "week")
-_MODEL_SCALARS = ("week", "_footfall_fast", "_footfall_slow", "running", "steps")
+_MODEL_SCALARS = ("week", "running", "steps")
 _MODEL_DICTS = ("counts", "last_identities", "outcomes")
 
 
@@ -369,6 +370,7 @@ def restore_checkpoint(model: TownModel, path: str | Path) -> TownModel:
         setattr(w, k, _dec(v))
     for k, v in meta["ledger"].items():
         setattr(w.ledger, k, _dec(v))
+    w.derived = derive(w, model.pars)  # the derived arrays of the restored state
     for k, v in meta["model"].items():
         setattr(model, k, _dec(v))
     for name, d in meta["dicts"].items():

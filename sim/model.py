@@ -241,7 +241,7 @@ class TownModel(mesa.Model):
         ):
             rule(w, pars, rng)
         self.last_identities = w.ledger.identities()
-        self._sync_agents(w.now.counts["closed_units"], w.now.counts["opened_units"], pars)
+        self._sync_agents(w.now.closed, w.now.opened, pars)
         w.week += 1
         self.outcomes = measure(w, pars, rng, self._access)  # 13 outcomes
         self.datacollector.collect(self)

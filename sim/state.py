@@ -9,7 +9,6 @@ Agent objects in :mod:`sim.agents` are thin views over rows of these arrays; the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -176,7 +175,9 @@ class Week:
     apps: dict[str, np.ndarray] = field(default_factory=dict)  # this week's applications
     spent_council: dict[str, float] = field(default_factory=dict)  # GBP by lever
     spent_tt: dict[str, float] = field(default_factory=dict)  # GBP by head
-    counts: dict[str, Any] = field(default_factory=dict)  # openings, closures, ...
+    counts: dict[str, int] = field(default_factory=dict)  # openings, closures, ...
+    closed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # units closed
+    opened: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # units let
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Tests of sim.metrics: hand-computed cases, degenerate inputs, kernel == reference."""
+"""Tests of sim.metrics and sim.resident_metrics: hand-computed cases, degenerate inputs,
+kernel == reference."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import metrics as m
+from sim import resident_metrics as rm
 from sim.categories import CHAIN_TEMPLATE, N_CAT, VACANT
 
 SIZES = (0, 1, 2, 5, 37, 200)
@@ -235,7 +237,7 @@ def _dense_moran(x: np.ndarray, a: np.ndarray) -> float:
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_morans_i_nb_equals_ref(n, seed):
+def test_morans_i_equals_the_dense_formula(n, seed):
     rng = np.random.default_rng(seed)
     a = (rng.random((n, n)) < 0.2).astype(np.int8)
     a = np.maximum(a, a.T)
@@ -244,13 +246,13 @@ def test_morans_i_nb_equals_ref(n, seed):
     csr = sp.csr_matrix(a)
     indptr = csr.indptr.astype(np.int64)
     indices = csr.indices.astype(np.int64)
-    nb = m._morans_i_nb(x, indptr, indices)
-    ref = m._morans_i_ref(x, indptr, indices)
-    assert nb == pytest.approx(ref, rel=1e-10, abs=1e-12)
-    assert m.morans_i(x, a) == pytest.approx(ref, rel=1e-10, abs=1e-12)
+    got = m.morans_i_csr(x, (indptr, indices))
+    assert m.morans_i(x, a) == got
     if n > 1 and a.sum() > 0:
-        assert ref == pytest.approx(_dense_moran(x, a), rel=1e-10, abs=1e-12)
-    assert math.isfinite(nb)
+        assert got == pytest.approx(_dense_moran(x, a), rel=1e-10, abs=1e-12)
+    else:
+        assert got == 0.0
+    assert math.isfinite(got)
 
 
 # --------------------------------------------------------------------------- social capital
@@ -268,21 +270,21 @@ def hand_ties():
 def test_tie_measures_hand():
     tie_id, tie_w = hand_ties()
     # degrees [2, 2, 3, 1, 0]: 8 filled slots / 5 residents = 1.6
-    assert m.mean_ties(tie_id) == pytest.approx(1.6)
+    assert rm.mean_ties(tie_id) == pytest.approx(1.6)
     # each edge counted from both ends: 2 * (0.5 + 1.0 + 0.25 + 0.25) / 8 = 4 / 8 = 0.5
-    assert m.mean_tie_strength(tie_id, tie_w) == pytest.approx(0.5)
+    assert rm.mean_tie_strength(tie_id, tie_w) == pytest.approx(0.5)
     # resident 4 alone: 1 / 5
-    assert m.isolated_share(tie_id) == pytest.approx(0.2)
+    assert rm.isolated_share(tie_id) == pytest.approx(0.2)
     # groups [0,0,1,1,1]: edges 0-2 and 1-2 cross (2 of 4 edges): 4 of 8 slots = 0.5
-    assert m.bridging_share(tie_id, HAND_GROUP) == pytest.approx(0.5)
+    assert rm.bridging_share(tie_id, HAND_GROUP) == pytest.approx(0.5)
     # local clustering: c0 = 1 (neighbours 1,2 linked: 1/1), c1 = 1 (0,2 linked),
     # c2: neighbours {0,1,3}, pairs 3, linked (0,1) only: 1/3; c3 = 0 (k=1); c4 = 0 (k=0)
     # mean over all 5: (1 + 1 + 1/3 + 0 + 0) / 5 = (7/3) / 5 = 7/15
     all5 = np.arange(5)
-    assert m.clustering_coefficient(tie_id, all5) == pytest.approx(7 / 15)
-    assert m.clustering_coefficient(tie_id, np.array([2])) == pytest.approx(1 / 3)
-    assert m.clustering_coefficient(tie_id, np.array([0, 3])) == pytest.approx(0.5)
-    summary = m.tie_summary(tie_id, tie_w, HAND_GROUP, all5)
+    assert rm.clustering_coefficient(tie_id, all5) == pytest.approx(7 / 15)
+    assert rm.clustering_coefficient(tie_id, np.array([2])) == pytest.approx(1 / 3)
+    assert rm.clustering_coefficient(tie_id, np.array([0, 3])) == pytest.approx(0.5)
+    summary = rm.tie_summary(tie_id, tie_w, HAND_GROUP, all5)
     assert summary == pytest.approx(
         {
             "mean_ties": 1.6,
@@ -310,7 +312,7 @@ def test_clustering_matches_matrix_formula():
     tie_id, _ = hand_ties()
     expected = dense_average_clustering(HAND_EDGES, 5)
     assert expected == pytest.approx(7 / 15)
-    assert m.clustering_coefficient(tie_id, np.arange(5)) == pytest.approx(expected)
+    assert rm.clustering_coefficient(tie_id, np.arange(5)) == pytest.approx(expected)
 
 
 def test_tie_measures_degenerate():
@@ -320,17 +322,17 @@ def test_tie_measures_degenerate():
     w4 = np.zeros((4, 8), dtype=np.float32)
     g4 = np.zeros(4, dtype=np.int64)
     for t, w, g in ((empty, w0, np.zeros(0, dtype=int)), (none, w4, g4)):
-        assert m.mean_ties(t) == 0.0
-        assert m.mean_tie_strength(t, w) == 0.0
-        assert m.bridging_share(t, g) == 0.0
-        assert m.clustering_coefficient(t, np.arange(t.shape[0])) == 0.0
-        assert m.clustering_coefficient(t, np.array([], dtype=int)) == 0.0
-        s = m.tie_summary(t, w, g, np.arange(t.shape[0]))
+        assert rm.mean_ties(t) == 0.0
+        assert rm.mean_tie_strength(t, w) == 0.0
+        assert rm.bridging_share(t, g) == 0.0
+        assert rm.clustering_coefficient(t, np.arange(t.shape[0])) == 0.0
+        assert rm.clustering_coefficient(t, np.array([], dtype=int)) == 0.0
+        s = rm.tie_summary(t, w, g, np.arange(t.shape[0]))
         assert all(math.isfinite(v) for v in s.values())
-    assert m.isolated_share(empty) == 0.0
-    assert m.isolated_share(none) == 1.0
+    assert rm.isolated_share(empty) == 0.0
+    assert rm.isolated_share(none) == 1.0
     with pytest.raises(ValueError):
-        m.clustering_coefficient(none, np.array([4]))
+        rm.clustering_coefficient(none, np.array([4]))
 
 
 def test_tie_measures_asymmetric_and_bad_ids_do_not_crash():
@@ -338,10 +340,10 @@ def test_tie_measures_asymmetric_and_bad_ids_do_not_crash():
     # but no neighbour for clustering)
     tie_id = np.array([[1, -1], [7, -1], [2, -1]], dtype=np.int32)
     tie_w = np.array([[0.5, 0], [0.9, 0], [0.1, 0]], dtype=np.float32)
-    assert m.mean_ties(tie_id) == pytest.approx(2 / 3)
-    assert m.isolated_share(tie_id) == pytest.approx(1 / 3)
-    assert m.mean_tie_strength(tie_id, tie_w) == pytest.approx((0.5 + 0.1) / 2)
-    assert m.clustering_coefficient(tie_id, np.arange(3)) == 0.0
+    assert rm.mean_ties(tie_id) == pytest.approx(2 / 3)
+    assert rm.isolated_share(tie_id) == pytest.approx(1 / 3)
+    assert rm.mean_tie_strength(tie_id, tie_w) == pytest.approx((0.5 + 0.1) / 2)
+    assert rm.clustering_coefficient(tie_id, np.arange(3)) == 0.0
 
 
 @pytest.mark.parametrize("r", SIZES)
@@ -353,19 +355,19 @@ def test_tie_kernels_equal_ref(r, c):
     group = rng.integers(0, 3, size=r)
     sample = rng.integers(0, r, size=min(r, 50)) if r else np.zeros(0, dtype=np.int64)
     sample = sample.astype(np.int64)
-    nb = m._clustering_nb(tie_id, sample)
-    ref = m._clustering_ref(tie_id, sample)
+    nb = rm._clustering_nb(tie_id, sample)
+    ref = rm.tie_summary_ref(tie_id, tie_w, group, sample)[4]
     assert nb == pytest.approx(ref, abs=1e-12)
-    s_nb = m._tie_summary_nb(tie_id, tie_w, group, sample)
-    s_ref = m._tie_summary_ref(tie_id, tie_w, group, sample)
+    s_nb = rm._tie_summary_nb(tie_id, tie_w, group, sample)
+    s_ref = rm.tie_summary_ref(tie_id, tie_w, group, sample)
     assert s_nb == pytest.approx(s_ref, rel=1e-9, abs=1e-12)
     # the one-pass summary agrees with the separate public functions
-    s = m.tie_summary(tie_id, tie_w, group, sample)
-    assert s["mean_ties"] == pytest.approx(m.mean_ties(tie_id))
-    assert s["mean_tie_strength"] == pytest.approx(m.mean_tie_strength(tie_id, tie_w), rel=1e-6)
-    assert s["isolated_share"] == pytest.approx(m.isolated_share(tie_id))
-    assert s["bridging_share"] == pytest.approx(m.bridging_share(tie_id, group))
-    assert s["clustering"] == pytest.approx(m.clustering_coefficient(tie_id, sample))
+    s = rm.tie_summary(tie_id, tie_w, group, sample)
+    assert s["mean_ties"] == pytest.approx(rm.mean_ties(tie_id))
+    assert s["mean_tie_strength"] == pytest.approx(rm.mean_tie_strength(tie_id, tie_w), rel=1e-6)
+    assert s["isolated_share"] == pytest.approx(rm.isolated_share(tie_id))
+    assert s["bridging_share"] == pytest.approx(rm.bridging_share(tie_id, group))
+    assert s["clustering"] == pytest.approx(rm.clustering_coefficient(tie_id, sample))
 
 
 def test_tie_kernels_symmetric_random_graph():
@@ -382,12 +384,12 @@ def test_tie_kernels_symmetric_random_graph():
                 deg[j] += 1
     tie_id, tie_w = symmetric_ties(edges, r, c)
     sample = np.arange(r)
-    assert m.clustering_coefficient(tie_id, sample) == pytest.approx(
-        m._clustering_ref(tie_id, sample)
+    assert rm.clustering_coefficient(tie_id, sample) == pytest.approx(
+        rm.tie_summary_ref(tie_id, tie_w, np.zeros(r, np.int64), sample)[4]
     )
     expected = dense_average_clustering(edges, r)
     assert expected > 0.0  # the graph has triangles, so the check is not vacuous
-    assert m.clustering_coefficient(tie_id, sample) == pytest.approx(expected)
+    assert rm.clustering_coefficient(tie_id, sample) == pytest.approx(expected)
 
 
 # --------------------------------------------------------------------------- vacancy
@@ -456,16 +458,16 @@ def test_access_share_hand():
     # share = (1 + 1) / (1 + 2 + 1) = 0.5
     rx, ry, rw = np.array([300.0, 900.0, 0.0]), np.array([400.0, 0.0, -100.0]), [1, 2, 1]
     ux, uy = np.array([0.0, 1000.0]), np.array([0.0, 0.0])
-    assert m.access_share(rx, ry, rw, ux, uy, [True, False], 500.0) == pytest.approx(0.5)
+    assert rm.access_share(rx, ry, rw, ux, uy, [True, False], 500.0) == pytest.approx(0.5)
     # both units with the use: B now within 100 m -> 4/4
-    assert m.access_share(rx, ry, rw, ux, uy, [True, True], 500.0) == pytest.approx(1.0)
+    assert rm.access_share(rx, ry, rw, ux, uy, [True, True], 500.0) == pytest.approx(1.0)
     # no unit with the use: nobody has access
-    assert m.access_share(rx, ry, rw, ux, uy, [False, False], 500.0) == 0.0
+    assert rm.access_share(rx, ry, rw, ux, uy, [False, False], 500.0) == 0.0
     # degenerate: no residents, zero weight, negative walk
     e = np.array([])
-    assert m.access_share(e, e, e, ux, uy, [True, True], 500.0) == 0.0
-    assert m.access_share(rx, ry, [0, 0, 0], ux, uy, [True, True], 500.0) == 0.0
-    assert m.access_share(rx, ry, rw, ux, uy, [True, True], -1.0) == 0.0
+    assert rm.access_share(e, e, e, ux, uy, [True, True], 500.0) == 0.0
+    assert rm.access_share(rx, ry, [0, 0, 0], ux, uy, [True, True], 500.0) == 0.0
+    assert rm.access_share(rx, ry, rw, ux, uy, [True, True], -1.0) == 0.0
 
 
 @pytest.mark.parametrize("n_res", SIZES)
@@ -482,8 +484,8 @@ def test_access_share_nb_equals_ref(n_res, n_unit):
         rx[0], ry[0] = ux[0], uy[0]
     has = rng.random(n_unit) < 0.3
     for walk in (0.0, 150.0, 400.0, 5000.0):
-        nb = m._access_share_nb(rx, ry, rw, ux, uy, has, walk)
-        ref = m._access_share_ref(rx, ry, rw, ux, uy, has, walk)
+        nb = rm._access_share_nb(rx, ry, rw, ux, uy, has, walk)
+        ref = rm.access_share_ref(rx, ry, rw, ux, uy, has, walk)
         assert nb == pytest.approx(ref, rel=1e-12, abs=1e-15)
         assert 0.0 <= nb <= 1.0
 
@@ -511,19 +513,19 @@ def test_access_share_nb_equals_ref_clustered_units():
     ry[: len(edge)] = [e[1] for e in edge]
     rw = rng.integers(0, 4, size=rx.size).astype(float)
     for w in (0.0, 50.0, walk, 3000.0):
-        nb = m._access_share_nb(rx, ry, rw, ux, uy, has, w)
-        ref = m._access_share_ref(rx, ry, rw, ux, uy, has, w)
+        nb = rm._access_share_nb(rx, ry, rw, ux, uy, has, w)
+        ref = rm.access_share_ref(rx, ry, rw, ux, uy, has, w)
         assert nb == ref
     ones = np.ones(rx.size)
     for r in range(len(edge)):
-        one = m._access_share_nb(rx[r : r + 1], ry[r : r + 1], ones[:1], ux, uy, has, walk)
-        assert one == m._access_share_ref(rx[r : r + 1], ry[r : r + 1], ones[:1], ux, uy, has, walk)
+        one = rm._access_share_nb(rx[r : r + 1], ry[r : r + 1], ones[:1], ux, uy, has, walk)
+        assert one == rm.access_share_ref(rx[r : r + 1], ry[r : r + 1], ones[:1], ux, uy, has, walk)
 
 
 def test_access_share_boundary_exact():
     # resident exactly walk_m away along x (3-4-5 triangle scaled): counted as within
-    assert m.access_share([0.0], [0.0], [1.0], [30.0], [40.0], [True], 50.0) == 1.0
-    assert m.access_share([0.0], [0.0], [1.0], [30.0], [40.0], [True], 49.999) == 0.0
+    assert rm.access_share([0.0], [0.0], [1.0], [30.0], [40.0], [True], 50.0) == 1.0
+    assert rm.access_share([0.0], [0.0], [1.0], [30.0], [40.0], [True], 49.999) == 0.0
 
 
 def test_diversity_equals_the_single_measures():
@@ -574,160 +576,11 @@ def test_vacancy_spells_equals_the_two_measures():
                 )
 
 
-def test_unit_counts_kernel_equals_reference():
-    """m._unit_counts_nb gives the counts of the numpy expressions it replaced."""
-    from sim.categories import COMMERCIAL, SHOP_TYPE
-
-    rng = np.random.default_rng(12)
-    for n in (0, 1, 5, 40, 300, 1000):
-        for _ in range(20):
-            cat = rng.integers(-1, N_CAT, n).astype(np.int16)
-            chain = rng.random(n) < 0.3
-            meanwhile = rng.random(n) < 0.1
-            since = rng.integers(-100, 200, n).astype(np.int32)
-            order = rng.permutation(n)[: rng.integers(0, n + 1)].astype(np.int64)
-            week = int(rng.integers(0, 150))
-            args = (cat, chain, meanwhile, since, week, COMMERCIAL, SHOP_TYPE, order, N_CAT)
-            args = (*args, int(rng.integers(1, 60)), 52)
-            c_nb, o_nb = m._unit_counts_nb(*args)
-            c_ref, o_ref = m._unit_counts_ref(*args)
-            np.testing.assert_array_equal(c_nb, c_ref)
-            np.testing.assert_array_equal(o_nb, o_ref)
-    bad = np.array([0, N_CAT, -1], np.int64)
-    args = (bad, np.zeros(3, bool), np.zeros(3, bool), np.zeros(3, np.int32), 0, COMMERCIAL)
-    args = (*args, SHOP_TYPE, np.arange(3), N_CAT, 50, 52)
-    assert m._unit_counts_nb(*args)[1][0] == -1 == m._unit_counts_ref(*args)[1][0]
-
-
-# ---------------------------------------------------------------------------------------------
-# The fast paths of TownModel._measure: each equals its reference exactly (the same bits)
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("r", (*SIZES, 12, 3000))
-@pytest.mark.parametrize("c", [0, 1, 3, 8, 12])
-def test_tie_kernels_equal_ref_bitwise(r, c):
-    """_clustering_nb and _tie_summary_nb give the floats of their references exactly (whole
-    link counts, sums in the same order), on graphs with repeats, self-ties and
-    out-of-range ids, sparse and dense."""
-    rng = np.random.default_rng(1000 * r + c)
-    for fill in (0.3, 0.9):
-        tie_id = random_ties(rng, r, c, fill)
-        if r and c:
-            bad = rng.random((r, c)) < 0.05
-            tie_id[bad] = rng.choice(np.array([-7, r, r + 3], np.int32), size=int(bad.sum()))
-        tie_w = rng.random((r, c)).astype(np.float32)
-        group = rng.integers(0, 3, size=r).astype(np.int32)
-        for sample in (
-            rng.integers(0, r, size=min(r, 300)) if r else np.zeros(0, np.int64),
-            rng.permutation(r),
-        ):
-            sample = sample.astype(np.int64)
-            assert m._clustering_nb(tie_id, sample) == m._clustering_ref(tie_id, sample)
-            got = m._tie_summary_nb(tie_id, tie_w, group, sample)
-            assert got == m._tie_summary_ref(tie_id, tie_w, group, sample)
-
-
 def test_clustering_counts_each_link_once():
     # a triangle stored both ways plus a duplicate slot, and a pendant: c_0 = 1, c_1 = 1/3
     tie_id = np.array([[1, 2, 1], [0, 2, 3], [0, 1, -1], [1, -1, -1]], dtype=np.int32)
-    got = m._clustering_nb(tie_id, np.array([0, 1], np.int64))
+    got = rm._clustering_nb(tie_id, np.array([0, 1], np.int64))
     assert got == (1.0 + 1.0 / 3.0) / 2
     # 0's neighbours 1 and 2 linked one way only (2 -> 1): still linked
     tie_id = np.array([[1, 2], [0, -1], [0, 1]], dtype=np.int32)
-    assert m._clustering_nb(tie_id, np.array([0], np.int64)) == 1.0
-
-
-def test_diversity_kernel_equals_diversity_bitwise():
-    """_diversity_nb (logs from numpy's own log, one row per total) gives diversity() to the
-    bit for count vectors of every total up to a few hundred units."""
-    rng = np.random.default_rng(5)
-    cases = [np.zeros(N_CAT, np.int64), np.eye(N_CAT, dtype=np.int64)[3] * 7]
-    for _ in range(3000):
-        n = int(rng.integers(1, 400))
-        cats = rng.integers(0, N_CAT, size=n)
-        if rng.random() < 0.3:  # a few categories only
-            cats = cats % int(rng.integers(1, 4))
-        cases.append(np.bincount(cats, minlength=N_CAT).astype(np.int64))
-    for counts in cases:
-        got = m._diversity_counts(counts, int(counts.sum()))
-        assert got == m._diversity_ref(counts), counts
-    # the evenness and richness of a mix with one category present
-    assert m._diversity_counts(cases[1], 7) == (1.0, 0.0, 0.0, 0.0, m.template_distance(cases[1]))
-
-
-def test_week_units_kernel_equals_reference():
-    """_week_units_nb gives the counts, Moran's I and sums of the numpy expressions it
-    replaced in TownModel._measure, to the bit."""
-    from sim.categories import COMMERCIAL, SHOP_TYPE
-
-    rng = np.random.default_rng(21)
-    for n in (0, 1, 5, 40, 300, 1000):
-        adj = path_adjacency(n)
-        adj[rng.random((n, n)) < 0.02] = 1
-        indptr, indices = m.csr_adjacency(adj, n)
-        for _ in range(10):
-            cat = rng.integers(-1, N_CAT, n).astype(np.int8)
-            r = int(rng.integers(0, 500))
-            prev = [cat == 0, (cat == 5) ^ (rng.random(n) < 0.01), np.zeros(0, bool)]
-            args = (
-                cat,
-                rng.random(n) < 0.3,
-                rng.random(n) < 0.1,
-                rng.integers(-100, 200, n).astype(np.int32),
-                int(rng.integers(0, 150)),
-                COMMERCIAL,
-                SHOP_TYPE,
-                rng.permutation(n)[: rng.integers(0, n + 1)].astype(np.int64),
-                N_CAT,
-                int(rng.integers(1, 60)),
-                52,
-                indptr,
-                indices,
-                rng.random(n) * 300.0,
-                rng.random(n) * 1e3,
-                rng.random(n) * 50.0,
-                0,
-                prev[int(rng.integers(0, 3))],
-                5,
-                prev[int(rng.integers(0, 3))],
-                rng.random(r),
-                rng.random(r) < 0.4,
-                rng.integers(0, 4, r).astype(np.int8),
-                1,
-            )
-            c_nb, o_nb, f_nb = m._week_units_nb(*args)
-            c_ref, o_ref, f_ref = m._week_units_ref(*args)
-            np.testing.assert_array_equal(c_nb, c_ref)
-            np.testing.assert_array_equal(o_nb, o_ref)
-            assert f_nb.tobytes() == f_ref.tobytes(), (f_nb, f_ref)
-    # an adjacency that does not fit the units: flagged, Moran's I left at 0.0
-    args = list(args)
-    args[11] = np.zeros(3, np.int64)
-    assert m._week_units_nb(*args)[2][m.WU_CSR_OK] == 0.0
-
-
-@pytest.mark.parametrize(
-    "pop", [1, 2, 3, 10, 299, 300, 301, 10000, 10001, 12000, 15000, 15001, 10**6, 2**31 + 5]
-)
-def test_choice_words_equals_numpy_choice(pop):
-    """_choice_words_nb gives Generator.choice(pop, size, replace=False) of the same fresh
-    stream, index for index: Floyd's algorithm and the tail shuffle, with rejections (a
-    population just over 2^31 rejects about half the draws, and may run out of words)."""
-    from sim.streams import stream
-
-    sizes = {0, 1, 2, min(pop, 17), min(pop, 300), min(pop // 50 + 1, 400)}
-    ran_out = 0
-    for size in sorted(s for s in sizes if s <= pop):
-        for week in range(25):
-            ref = stream(7, "metrics", week).choice(pop, size=size, replace=False)
-            raw = stream(7, "metrics", week).bit_generator.random_raw(size + 16)
-            got, ok = m._choice_words_nb(raw, pop, size)
-            if ok:
-                np.testing.assert_array_equal(got, ref)
-            else:
-                ran_out += 1
-    assert ran_out == 0 or pop > 2**31
-    # too few words: reported, never a wrong sample
-    none = np.zeros(0, np.uint64)
-    assert m._choice_words_nb(none, pop, min(pop, 300))[1] == (min(pop, 300) <= 1)
+    assert rm._clustering_nb(tie_id, np.array([0], np.int64)) == 1.0

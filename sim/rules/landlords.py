@@ -129,8 +129,8 @@ def _rank(owner: int, rent: float, chain: bool, noncommercial: bool) -> tuple[bo
 
 def let(world: World, pars: Params, rng: Streams) -> None:
     """Landlords choose among this week's applications (``now.apps``) and let units; the
-    owners of units still empty pay empty-property rates. Counts of openings by kind and the
-    let units go to ``world.now.counts``.
+    owners of units still empty pay empty-property rates. Counts of openings by kind go to
+    ``world.now.counts``, the let units to ``world.now.opened``.
 
     ``now.apps`` holds equal-length arrays: unit, category, chain, meanwhile, brokered,
     sponsor, subsidy, rent (offered, GBP/week), cash (the entrant's starting reserve, GBP),
@@ -195,7 +195,8 @@ def let(world: World, pars: Params, rng: Streams) -> None:
         kind = "noncommercial" if u.sponsor[j] > 0 else "chain" if u.chain[j] else "independent"
         counts[f"openings_{kind}"] += 1
         counts["openings_meanwhile"] += int(u.meanwhile[j])
-    world.now.counts.update(counts, opened_units=np.asarray(opened, np.int64))
+    world.now.counts.update(counts)
+    world.now.opened = np.asarray(opened, np.int64)
     L.rates_empty += float(empty_rates(world, pars).sum())
 
 

@@ -54,8 +54,8 @@ def _pay_from_pools(
 
 
 def step(world: World, pars: Params, rng: Streams) -> None:
-    """One week of occupiers' accounts and exits; counts by kind and the closed units go to
-    ``world.now.counts`` (``closures_*``, ``closed_units``). Needs the landlords' renewal
+    """One week of occupiers' accounts and exits; counts by kind go to ``world.now.counts``
+    (``closures_*``) and the closed units to ``world.now.closed``. Needs the landlords' renewal
     rents of this week (``world.now.renewal``)."""
     u, col, L, now = world.units, world.col, world.ledger, world.now
     op, tp, cp = pars.occupiers, pars.town_team, pars.council
@@ -152,8 +152,8 @@ def step(world: World, pars: Params, rng: Streams) -> None:
         closures_chain=int(np.count_nonzero(close | (leave & chain))),
         closures_noncommercial=int(np.count_nonzero(lost | (leave & nonc))),
         closures=int(gone.size),
-        closed_units=gone,
     )
+    now.closed = gone
     vacate(world, gone, week)
     L.occ_cash_change += float(u.cash.sum()) - cash_before
 
