@@ -197,7 +197,7 @@ def test_independent_exits_the_week_its_cash_runs_out():
     assert L.exit_cash == approx(-800.0)
     assert L.rent_occupiers == approx(1200.0) and L.rates_occupiers == approx(1050.0)
     assert w.now.counts["closures_independent"] == 1 and w.now.counts["closures"] == 1
-    assert w.now.counts["closed_units"].tolist() == [0]
+    assert w.now.closed.tolist() == [0]
 
 
 def test_independent_leaves_for_personal_reasons_with_probability_exit_hazard():
