@@ -20,7 +20,9 @@ ignored while that happens, and the interrupt is raised again. Results never dep
 which executor ran them.
 
 Worker processes start with Ctrl-C ignored: a Ctrl-C at the terminal reaches every process
-of the foreground group, and stopping the workers is the parent's job.
+of the foreground group, and stopping the workers is the parent's job. They inherit that from
+the parent, which therefore ignores Ctrl-C while it starts them: for milliseconds per pool
+process, and for the whole start of a ``LocalCluster`` (a second or more).
 """
 
 from __future__ import annotations
@@ -324,7 +326,8 @@ def _open_dask(address: str, n: int) -> Workers:
     from distributed import Client, LocalCluster
 
     if address == "local":
-        # the cluster's processes start with Ctrl-C ignored, like the pool's
+        # the cluster's processes start with Ctrl-C ignored, like the pool's (they are
+        # started from the cluster's own thread, so the whole start is covered)
         with _sigint_ignored():
             cluster = LocalCluster(
                 n_workers=n,
@@ -332,7 +335,8 @@ def _open_dask(address: str, n: int) -> Workers:
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=":0",  # any free port: 8787 may be taken
-                silence_logs=logging.ERROR,  # no warnings about the runs a stop cancels
+                # a stop cancels runs and drops workers mid-heartbeat: not errors to show
+                silence_logs=logging.CRITICAL,
                 env={"NUMBA_NUM_THREADS": "1"},
             )
             client = Client(cluster)

@@ -36,6 +36,17 @@ def test_process_pool_equals_serial(serial):
     assert serial.seeds == pooled.seeds == replicate_seeds(3, 2)
 
 
+def test_dask_local_cluster_writes_the_serial_files(serial, tmp_path):
+    dk = compare(SCENARIOS, seeds=2, base_seed=3, workers=2, dask="local", progress=False, **TINY)
+    pd.testing.assert_frame_equal(serial.steps, dk.steps, check_exact=True)
+    a = write_compare(tmp_path / "serial", serial, figures=False).parent
+    b = write_compare(tmp_path / "dask", dk, figures=False).parent
+    files = sorted(p.name for p in a.iterdir())
+    assert files == sorted(p.name for p in b.iterdir()) and "comparison.csv" in files
+    for name in files:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
 def test_common_random_numbers_and_layout(serial):
     st = serial.steps
     assert list(st.columns[:4]) == ["scenario", "seed_index", "seed", "week"]

@@ -177,7 +177,7 @@ class SweepSpec:
         scenarios: Loaded scenarios.
         drivers: Loaded base drivers.
         town: Loaded town.
-        town_spec: What a worker passes as town (a Town, a layout string, or None).
+        town_spec: What a worker passes as town (the Town if from a file, else its layout).
         residents: Residents (None: the default).
         years: Years after burn-in (None: the default).
         replicates: Replicate seeds per cell.
