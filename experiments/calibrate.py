@@ -47,7 +47,8 @@ from scipy.stats import qmc
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.runner import default_executor, run_one  # noqa: E402
+from sim.execution import default_executor  # noqa: E402
+from sim.runner import run_one  # noqa: E402
 from sim.scenarios import check_value  # noqa: E402
 from sim.streams import replicate_seeds  # noqa: E402
 

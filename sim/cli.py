@@ -6,13 +6,20 @@ Commands::
     towncentre run SCENARIO [--drivers F] [--town F] [--seed N] [--years Y] [--residents R]
                             [--out DIR] [--quiet] [--checkpoint-every N] [--resume]
     towncentre compare [SCENARIO ...] [--seeds K] [--base-seed N] [--drivers F] [--town F]
-                       [--years Y] [--residents R] [--workers W] [--out DIR] [--quiet]
+                       [--years Y] [--residents R] [--workers W] [--dask ADDRESS]
+                       [--out DIR] [--quiet]
+    towncentre sweep FILE [--out DIR] [--workers W] [--dask ADDRESS] [--size S] [--quiet]
+                          [--no-figures]
+    towncentre sensitivity FILE|DIR [--out DIR] [--size S]
+    towncentre viz [--town F] [--scenario F] [--seed N] [--host H] [--port P]
 
 Bad input (an unknown scenario key, a value outside its bounds, a malformed town CSV, a
 missing file, a bad flag) prints exactly one line, ``towncentre: error: <message>``, on
-stderr and exits with status 2, before any output is created. Ctrl-C prints
-``towncentre: interrupted`` and exits with status 130; outputs are written atomically, so
-nothing is left half-written.
+stderr and exits with status 2, before any output is created (a ``--dask`` address is
+checked, and connected to, first). Ctrl-C prints one line, ``towncentre: interrupted...``,
+and exits with status 130: runs in flight are stopped, a comparison writes nothing, a sweep
+keeps its log of finished runs; outputs are written atomically, so nothing is left
+half-written.
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sim import __version__
+from sim.execution import check_dask, check_workers
 from sim.outcomes import HEADLINE
+from sim.report import compare_tables, wide_table, write_compare
 from sim.results import write_run
 from sim.runner import (
     DEFAULT_SCENARIOS,
@@ -33,11 +42,8 @@ from sim.runner import (
     check_seed,
     check_seeds,
     compare,
-    compare_tables,
     prepare,
     run_one,
-    wide_table,
-    write_compare,
 )
 from sim.scenarios import (
     DRIVERS_DIR,
@@ -53,6 +59,7 @@ from sim.streams import fresh_seed
 from sim.town import TownError
 
 PROG = "towncentre"
+DASK_HELP = "'local' starts a Dask LocalCluster; tcp://host:port uses an existing cluster"
 
 
 class UsageError(Exception):
@@ -137,8 +144,9 @@ def _build_parser() -> _Parser:
         type=int,
         default=None,
         metavar="W",
-        help="worker processes (default: min(2, CPUs); 1 runs serially)",
+        help="worker processes or Dask workers (default: min(2, CPUs); 1 runs serially)",
     )
+    c.add_argument("--dask", metavar="ADDRESS", help=DASK_HELP)
     c.add_argument(
         "--out",
         metavar="DIR",
@@ -250,11 +258,17 @@ def _num(x: float) -> str:
     return f"{x:.6g}"
 
 
+def _check_executor(args: argparse.Namespace) -> None:
+    """``--workers`` and the form of ``--dask`` (whether it answers is checked before runs)."""
+    args.workers = check_workers(args.workers)
+    if args.dask is not None:
+        check_dask(args.dask)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     k = check_seeds(args.seeds, "--seeds")
     base = check_seed(args.base_seed, "--base-seed")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers = {args.workers} must be a whole number >= 1")
+    _check_executor(args)
     _check_sizes(args)
     names = list(args.scenarios) or list(DEFAULT_SCENARIOS)
     inp = prepare(
@@ -271,6 +285,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         residents=inp.residents,
         years=inp.years,
         workers=args.workers,
+        dask=args.dask,
         progress=not args.quiet,
     )
     table, paired = compare_tables(result)
@@ -490,11 +505,7 @@ def _add_sweep_parsers(sub: Any) -> None:
         metavar="N",
         help="worker processes or Dask workers (default: min(2, CPUs); 1 runs serially)",
     )
-    w.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        help="'local' starts a Dask LocalCluster; tcp://host:port uses an existing cluster",
-    )
+    w.add_argument("--dask", metavar="ADDRESS", help=DASK_HELP)
     w.add_argument(
         "--size", choices=("full", "small"), default="full", help="small: the file's [small] table"
     )
@@ -537,8 +548,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return _cmd_sensitivity(args)
     from sim import sweep
 
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers = {args.workers} must be a whole number >= 1")
+    _check_executor(args)
     spec = sweep.load_sweep(args.file, size=args.size)
     out = Path(args.out) if args.out else sweep.default_out(spec)
     _check_out(out)

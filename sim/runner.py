@@ -1,30 +1,26 @@
 """Running the model: one run, and scenario comparisons with common random numbers.
 
+* :func:`prepare` loads and validates every input of a run or comparison before anything
+  runs; :func:`check_seed` and :func:`check_seeds` check seeds.
 * :func:`run_one` builds a :class:`~sim.model.TownModel`, runs it to the horizon and returns
   its per-step table with the run's metadata (everything ``summary.json`` records).
 * :func:`compare` runs every scenario with the same ``K`` replicate seeds
   (:func:`sim.streams.replicate_seeds`), so that replicate ``i`` of every scenario shares its
-  random numbers and scenario differences can be paired by seed. Runs go through any
-  :class:`concurrent.futures.Executor` (a 2-process pool by default, serial with one worker,
-  or e.g. a dask client's executor); results do not depend on which executor ran them.
-* :func:`compare_tables` gives each outcome's mean and 95% interval per scenario and the
-  paired differences against the consumer-led scenario; :func:`write_compare` writes the
-  tables, figures and a Markdown report, atomically.
+  random numbers and scenario differences can be paired by seed. Runs go through
+  :mod:`sim.execution` (serially, a process pool, a Dask cluster or any
+  :class:`concurrent.futures.Executor`); results do not depend on which executor ran them.
 
-Every input is validated (:func:`prepare`) before any run starts, raising
-:class:`~sim.scenarios.InputError` or :class:`~sim.town.TownError` with a one-line message.
+The comparison's tables, figures and report are :mod:`sim.report`'s. Every input is
+validated before any run starts, raising :class:`~sim.scenarios.InputError` or
+:class:`~sim.town.TownError` with a one-line message.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import io
-import multiprocessing
 import os
-import signal
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.outcomes import HEADLINE
+from sim.execution import open_workers
 from sim.params import Params
-from sim.results import csv_bytes, interval, json_bytes, staged_outputs, summarise
+from sim.results import summarise
 from sim.scenarios import (
     Drivers,
     InputError,
@@ -53,9 +49,9 @@ DEFAULT_SCENARIOS: tuple[str, ...] = ("consumer_led", "council_led", "town_team"
 BASELINE: str = "consumer_led"
 #: Allowed number of replicate seeds.
 MAX_SEEDS: int = 10_000
-#: Draws a comparison's figures: ``f(steps, paired, folder, baseline) -> {caption: file}``
-#: with file names relative to ``folder`` (e.g. :func:`sim.plotting.compare_figures`).
-FigureMaker = Callable[[pd.DataFrame, pd.DataFrame, Path, str], dict[str, str]]
+#: Test-only hook, read inside the worker: ``TOWNCENTRE_TEST_SLEEP`` (seconds) slows every
+#: run of a comparison or sweep down (the Ctrl-C tests use it). It changes no result.
+SLEEP_ENV = "TOWNCENTRE_TEST_SLEEP"
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -63,7 +59,7 @@ FigureMaker = Callable[[pd.DataFrame, pd.DataFrame, Path, str], dict[str, str]]
 
 @dataclass(frozen=True)
 class Inputs:
-    """Validated inputs of a run or comparison, with plain (picklable) specs for workers.
+    """Validated inputs of a run or comparison.
 
     Attributes:
         scenarios: Loaded scenarios, in the order given.
@@ -71,9 +67,8 @@ class Inputs:
         town: Loaded town.
         residents: Residents override (None: the parameter default or the scenario's).
         years: Years override (None: the parameter default or the scenario's).
-        scenario_specs: Per scenario, what a worker passes to ``TownModel`` (absolute path).
-        drivers_spec: What a worker passes as drivers.
-        town_spec: What a worker passes as town.
+        town_spec: What a worker passes as town: the Town itself if it came from a file
+            (workers, on a cluster too, need no access to the file), else its layout spec.
     """
 
     scenarios: tuple[Scenario, ...]
@@ -81,25 +76,12 @@ class Inputs:
     town: Town
     residents: int | None
     years: float | None
-    scenario_specs: tuple[Any, ...]
-    drivers_spec: Any
     town_spec: Any
 
 
-def _file_spec(obj: Any, source: str) -> Any:
-    """An absolute path if ``source`` is a file, else the object itself (pickled)."""
-    p = Path(source)
-    return str(p.resolve()) if p.is_file() else obj
-
-
 def _town_spec(spec: Any, town: Town) -> Any:
-    if isinstance(spec, Town):
-        return spec
-    if spec is None:
-        return None
-    p = Path(town.source)
-    if p.is_file():
-        return str(p.resolve())
+    if isinstance(spec, Town) or Path(town.source).is_file():
+        return town
     return str(spec)  # a layout name or generated:<layout>:<n>:<seed>, independent of cwd
 
 
@@ -145,15 +127,12 @@ def prepare(
         residents = check_value(where, "run", "residents", residents)
     if years is not None:
         years = check_value(where, "run", "years", years)
-    specs = tuple(_file_spec(s, s.source) if s.source != "defaults" else None for s in scns)
     return Inputs(
         scenarios=scns,
         drivers=drv,
         town=twn,
         residents=residents,
         years=years,
-        scenario_specs=specs,
-        drivers_spec=_file_spec(drv, drv.source),
         town_spec=_town_spec(town, twn),
     )
 
@@ -301,9 +280,9 @@ def run_task(
     """Worker entry point of :func:`compare`: one run from plain, picklable arguments.
 
     Args:
-        scenario: Absolute scenario path (or a Scenario, or None for the defaults).
-        drivers: Absolute drivers path (or a Drivers object).
-        town: Absolute town CSV path, a layout spec, a Town, or None (the example town).
+        scenario: Scenario (an object, a name or path).
+        drivers: Drivers (an object, a name or path).
+        town: A Town, a layout spec, a CSV path, or None (the example town).
         seed: Run seed.
         residents: Residents override or None.
         years: Years override or None.
@@ -311,38 +290,16 @@ def run_task(
     Returns:
         The per-step table of the run.
     """
+    sleep_hook()
     df, _ = run_one(scenario, drivers, town, seed=seed, residents=residents, years=years)
     return df
 
 
-def _init_worker() -> None:
-    """Process-pool initializer: one numba thread per process; Ctrl-C is the parent's job."""
-    os.environ["NUMBA_NUM_THREADS"] = "1"
-    with contextlib.suppress(ValueError, OSError):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def default_workers() -> int:
-    """Default number of worker processes: ``min(2, cpu_count)``."""
-    return max(1, min(2, os.cpu_count() or 1))
-
-
-def default_executor(workers: int) -> ProcessPoolExecutor:
-    """A process pool with ``spawn`` workers, each limited to one numba thread."""
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-    )
-
-
-def kill_pool(ex: ProcessPoolExecutor) -> None:
-    """Stop a process pool now: terminate its workers and cancel queued work (on Ctrl-C)."""
-    procs = getattr(ex, "_processes", None) or {}
-    for p in list(procs.values()):
-        with contextlib.suppress(Exception):
-            p.terminate()
-    ex.shutdown(wait=False, cancel_futures=True)
+def sleep_hook() -> None:
+    """Sleep ``$TOWNCENTRE_TEST_SLEEP`` seconds if set (tests of Ctrl-C make runs slow)."""
+    delay = os.environ.get(SLEEP_ENV)
+    if delay:
+        time.sleep(float(delay))
 
 
 # ------------------------------------------------------------------------------ comparison
@@ -395,6 +352,7 @@ def compare(
     years: float | None = None,
     executor: Executor | None = None,
     workers: int | None = None,
+    dask: str | None = None,
     progress: bool = True,
 ) -> CompareResult:
     """Run every scenario with the same ``seeds`` replicate seeds (common random numbers).
@@ -407,66 +365,45 @@ def compare(
         town: Town, CSV path or layout (None: the bundled example town).
         residents: Simulated residents (None: the default).
         years: Years after burn-in (None: the default).
-        executor: Any ``concurrent.futures.Executor``; None makes a process pool of
-            ``workers`` spawn processes, or runs serially in this process if ``workers == 1``.
-        workers: Worker processes of the default pool (None: ``min(2, cpu_count)``).
+        executor: Any ``concurrent.futures.Executor`` (overrides ``workers`` and ``dask``).
+        workers: Worker processes, or a ``LocalCluster``'s workers (None: ``min(2, CPUs)``;
+            1 runs serially in this process).
+        dask: ``"local"`` for a Dask ``LocalCluster``, or a scheduler address
+            ``tcp://host:port`` (see :func:`sim.execution.open_workers`).
         progress: Show a tqdm bar of runs done (with an ETA).
 
     Returns:
         The comparison; identical whichever executor ran it.
 
     Raises:
-        InputError, TownError: bad inputs (checked before any run starts).
+        InputError, TownError: bad inputs, or a Dask address that is malformed or cannot be
+            reached (all checked before any run starts).
+        KeyboardInterrupt: interrupted; the runs in flight were stopped.
     """
     k = check_seeds(seeds)
     base_seed = check_seed(base_seed, "--base-seed")
-    if workers is None:
-        workers = default_workers()
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(f"--workers = {workers!r} must be a whole number >= 1")
     inp = prepare(scenarios, drivers, town, residents, years, where="compare")
     run_seeds = replicate_seeds(base_seed, k)
     names = [s.name for s in inp.scenarios]
-    tasks = [
-        (
-            (i, j),
-            (inp.scenario_specs[i], inp.drivers_spec, inp.town_spec, sd, inp.residents, inp.years),
-        )
-        for j, sd in enumerate(run_seeds)
-        for i in range(len(names))
+    keys = [(i, j) for j in range(k) for i in range(len(names))]
+    calls = [
+        (inp.scenarios[i], inp.drivers, inp.town_spec, run_seeds[j], inp.residents, inp.years)
+        for i, j in keys
     ]
     out: dict[tuple[int, int], pd.DataFrame] = {}
     from tqdm import tqdm
 
-    bar = tqdm(total=len(tasks), unit="run", desc="compare", disable=not progress)
-    own = None
-    try:
-        if executor is None and workers == 1:
-            for key, args in tasks:
-                out[key] = run_task(*args)
-                bar.update(1)
-        else:
-            ex = executor
-            if ex is None:
-                ex = own = default_executor(min(workers, len(tasks)))
-            futs: dict[Future, tuple[int, int]] = {}
-            try:
-                for key, args in tasks:
-                    futs[ex.submit(run_task, *args)] = key
-                for f in as_completed(futs):
-                    out[futs[f]] = f.result()
-                    bar.update(1)
-            except BaseException:
-                for f in futs:
-                    f.cancel()
-                if own is not None:
-                    kill_pool(own)
-                    own = None
-                raise
-    finally:
-        bar.close()
-        if own is not None:
-            own.shutdown(wait=True)
+    with open_workers(workers, dask, executor) as pool:
+        bar = tqdm(total=len(calls), unit="run", desc="compare", disable=not progress)
+
+        def done(n: int, df: pd.DataFrame) -> None:
+            out[keys[n]] = df
+            bar.update(1)
+
+        try:
+            pool.run(run_task, calls, done)
+        finally:
+            bar.close()
     return _assemble(inp, names, run_seeds, base_seed, out)
 
 
@@ -523,240 +460,3 @@ def _assemble(
         runs=pd.DataFrame(runs),
         meta=meta,
     )
-
-
-def compare_tables(result: CompareResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Intervals per scenario and paired differences against the baseline scenario.
-
-    Args:
-        result: A comparison.
-
-    Returns:
-        ``(table, paired)``. ``table``: one row per scenario x outcome with ``mean``, ``lo``,
-        ``hi`` (95% t-interval over seeds of the per-run summaries) and ``n``. ``paired``:
-        one row per non-baseline scenario x outcome with ``baseline`` and the mean paired
-        difference (scenario minus baseline, paired by seed index), its 95% interval and ``n``.
-    """
-    runs = result.runs
-    rows, prow = [], []
-    base = result.baseline
-    b = runs[runs["scenario"] == base].set_index("seed_index")
-    for s in result.scenarios:
-        r = runs[runs["scenario"] == s].set_index("seed_index")
-        for o in result.outcomes:
-            m, lo, hi = interval(r[o].to_numpy())
-            rows.append({"scenario": s, "outcome": o, "mean": m, "lo": lo, "hi": hi, "n": len(r)})
-        if s == base:
-            continue
-        idx = r.index.intersection(b.index).sort_values()
-        for o in result.outcomes:
-            diff = r.loc[idx, o].to_numpy() - b.loc[idx, o].to_numpy()
-            m, lo, hi = interval(diff)
-            prow.append(
-                {
-                    "scenario": s,
-                    "baseline": base,
-                    "outcome": o,
-                    "mean": m,
-                    "lo": lo,
-                    "hi": hi,
-                    "n": len(idx),
-                }
-            )
-    cols = ["scenario", "baseline", "outcome", "mean", "lo", "hi", "n"]
-    return pd.DataFrame(rows), pd.DataFrame(prow, columns=cols)
-
-
-def timeseries_means(result: CompareResult) -> pd.DataFrame:
-    """Per-step means over seeds, one row per scenario and week."""
-    st = result.steps
-    cols = [c for c in st.columns if c not in ("scenario", "seed_index", "seed")]
-    g = st.groupby(["scenario", "week"], sort=False)[[c for c in cols if c != "week"]].mean()
-    return g.reset_index()
-
-
-def fmt(x: float) -> str:
-    """Compact number format for tables (3 significant digits; thousands separated)."""
-    if not np.isfinite(x):
-        return "nan"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if x == 0:
-        return "0"
-    return f"{x:.3g}"
-
-
-def wide_table(
-    table: pd.DataFrame, outcomes: Sequence[str] = HEADLINE, by: str = "scenario"
-) -> pd.DataFrame:
-    """Outcomes as rows, scenarios as columns, cells ``mean [lo, hi]`` (for printing).
-
-    Args:
-        table: ``table`` or ``paired`` from :func:`compare_tables`.
-        outcomes: Outcome rows, in order (missing ones are skipped).
-        by: Column whose values become columns.
-
-    Returns:
-        A table of strings indexed by outcome.
-    """
-    cols = [str(c) for c in pd.unique(table[by])] if len(table) else []
-    data: dict[str, list[str]] = {c: [] for c in cols}
-    index = [o for o in outcomes if o in set(table["outcome"])] if len(table) else []
-    for o in index:
-        for c in cols:
-            r = table[(table[by] == c) & (table["outcome"] == o)].iloc[0]
-            data[c].append(f"{fmt(r['mean'])} [{fmt(r['lo'])}, {fmt(r['hi'])}]")
-    return pd.DataFrame(data, index=pd.Index(index, name="outcome"))
-
-
-def _markdown(df: pd.DataFrame) -> str:
-    head = "| " + " | ".join([df.index.name or ""] + list(df.columns)) + " |"
-    sep = "|" + "|".join(["---"] + ["---:"] * len(df.columns)) + "|"
-    lines = [head, sep]
-    for idx, row in df.iterrows():
-        lines.append("| " + " | ".join([f"`{idx}`"] + [str(v) for v in row]) + " |")
-    return "\n".join(lines)
-
-
-def report_markdown(
-    result: CompareResult, table: pd.DataFrame, paired: pd.DataFrame, figures: dict[str, str]
-) -> str:
-    """The Markdown report of a comparison.
-
-    Args:
-        result: The comparison.
-        table: Per-scenario intervals (:func:`compare_tables`).
-        paired: Paired differences (:func:`compare_tables`).
-        figures: ``{caption: relative path}`` of the figures to link.
-
-    Returns:
-        The report text.
-    """
-    m = result.meta
-    k = len(result.seeds)
-    lines = [
-        "# Governance scenario comparison",
-        "",
-        f"towncentre {m.get('version', '')}: {len(result.scenarios)} scenarios x {k} seeds "
-        f"(common random numbers: replicate *i* of every scenario uses the same run seed, "
-        f"derived from base seed {result.base_seed}).",
-        "",
-        f"- Town: {m['town']['name']} ({m['town']['units']} units; `{m['town']['source']}`)",
-        f"- Drivers: {m['drivers']['name']} (`{m['drivers']['file']}`)"
-        + (f": {m['drivers']['description']}" if m["drivers"]["description"] else ""),
-        f"- Residents simulated: {m['residents']}; years after burn-in: {m['years']}; "
-        f"burn-in: {m['burn_in_weeks']} weeks under market levers for every scenario",
-        f"- Run seeds: {', '.join(str(s) for s in result.seeds[:10])}" + (" ..." if k > 10 else ""),
-        "",
-        "## Scenarios",
-        "",
-    ]
-    for s in result.scenarios:
-        desc = " ".join(result.descriptions.get(s, "").split())
-        lines.append(f"- **{s}** (`{result.files.get(s, '')}`): {desc}")
-    lines += [
-        "",
-        "## Outcomes (mean over the final year) by scenario",
-        "",
-        "Each cell is the mean over seeds of each run's final-year mean, with its 95% "
-        f"t-interval [lo, hi] over the {k} seeds.",
-        "",
-        _markdown(wide_table(table)),
-        "",
-        f"## Paired differences from {result.baseline}",
-        "",
-        f"Scenario minus {result.baseline}, run by run on the same seed, then averaged: "
-        "mean [95% interval]. An interval that excludes 0 marks a difference the seeds "
-        "resolve.",
-        "",
-    ]
-    if len(paired):
-        lines.append(_markdown(wide_table(paired)))
-    else:
-        lines.append("(only one scenario: no differences)")
-    lines += [
-        "",
-        "## What the intervals mean",
-        "",
-        f"The intervals are 95% t-intervals of the mean over {k} replicate seeds: they "
-        "measure the model's run-to-run randomness only (how precisely these seeds pin down "
-        "each scenario's expected outcome), not uncertainty in the parameters, the drivers "
-        "or the model's structure. More seeds narrow them; paired differences are narrower "
-        "than the gap between two separate intervals because common random numbers cancel "
-        "shared noise. With one seed no interval can be computed (lo = hi = mean).",
-        "",
-    ]
-    if figures:
-        lines += ["## Figures", ""]
-    for cap, rel in figures.items():
-        lines += [f"### {cap}", "", f"![{cap}]({rel})", ""]
-    lines += [
-        "## Files",
-        "",
-        "- `comparison.csv`: mean, lo, hi and n per scenario and outcome",
-        f"- `paired_differences.csv`: paired differences from {result.baseline}",
-        "- `runs.csv`: each run's final-year means (one row per scenario and seed)",
-        "- `timeseries.csv.gz`: per-week means over seeds by scenario",
-        "- `compare.json`: inputs of this comparison (scenario files, seeds, drivers, town)",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _gzip_bytes(data: bytes) -> bytes:
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0) as gz:
-        gz.write(data)
-    return buf.getvalue()
-
-
-def write_compare(
-    out_dir: str | Path,
-    result: CompareResult,
-    draw_figures: FigureMaker | None = None,
-    figures: bool = True,
-) -> Path:
-    """Write tables, figures and ``report.md`` of a comparison into ``out_dir``, atomically.
-
-    Everything is first written into a temporary sibling directory, then each file is moved
-    into ``out_dir`` with ``os.replace``: a failed or interrupted write leaves no half-written
-    file, and files already in ``out_dir`` that are not outputs are left alone.
-
-    Args:
-        out_dir: Output directory (created if missing).
-        result: The comparison.
-        draw_figures: Draws the figures into a folder (default:
-            :func:`sim.plotting.compare_figures`).
-        figures: False writes tables and report only.
-
-    Returns:
-        Path of ``report.md``.
-    """
-    if figures and draw_figures is None:
-        from sim.plotting import compare_figures  # deferred: matplotlib only when drawing
-
-        draw_figures = compare_figures
-    out = Path(out_dir)
-    with staged_outputs(out) as tmp:
-        table, paired = compare_tables(result)
-        (tmp / "comparison.csv").write_bytes(csv_bytes(table))
-        (tmp / "paired_differences.csv").write_bytes(csv_bytes(paired))
-        (tmp / "runs.csv").write_bytes(csv_bytes(result.runs))
-        (tmp / "timeseries.csv.gz").write_bytes(_gzip_bytes(csv_bytes(timeseries_means(result))))
-        info = {
-            "scenarios": [{"name": s, "file": result.files[s]} for s in result.scenarios],
-            "baseline": result.baseline,
-            "base_seed": result.base_seed,
-            "seeds": result.seeds,
-            "summary": "mean of each outcome over the final 52 weeks of each run",
-            **result.meta,
-        }
-        (tmp / "compare.json").write_bytes(json_bytes(info))
-        links: dict[str, str] = {}
-        if figures and draw_figures is not None:
-            (tmp / "figures").mkdir()
-            made = draw_figures(result.steps, paired, tmp / "figures", result.baseline)
-            links = {cap: f"figures/{rel}" for cap, rel in made.items()}
-        report = report_markdown(result, table, paired, links)
-        (tmp / "report.md").write_text(report, encoding="utf-8", newline="\n")
-    return out / "report.md"

@@ -211,6 +211,8 @@ def test_missing_drivers_file(tmp_path, capsys):
         (["compare", "--seeds", "0"], ("--seeds", "[1, 10000]")),
         (["compare", "--seeds", "10001"], ("--seeds", "[1, 10000]")),
         (["compare", "--workers", "0"], ("--workers", ">= 1")),
+        (["compare", "--dask", "notaurl"], ("--dask notaurl", "tcp://HOST:PORT")),
+        (["sweep", "experiments/online_rent_floor.toml", "--workers", "0"], ("--workers",)),
         (["run", "consumer_led", "--years", "-1"], ("--years", "run.years", "200")),
         (["run", "consumer_led", "--residents", "abc"], ("--residents", "abc")),
         (["run", "consumer_led", "--residents", "-3"], ("--residents", "run.residents")),

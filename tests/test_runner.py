@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +12,10 @@ import pytest
 from scipy import stats
 
 from sim import plotting, runner
+from sim.execution import default_executor
+from sim.report import compare_tables, write_compare
 from sim.results import interval, summarise, write_run
-from sim.runner import compare, compare_tables, run_one, write_compare
+from sim.runner import compare, run_one
 from sim.scenarios import InputError
 from sim.streams import replicate_seeds
 
@@ -29,15 +29,22 @@ def serial() -> runner.CompareResult:
 
 
 def test_process_pool_equals_serial(serial):
-    with ProcessPoolExecutor(
-        max_workers=2,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=runner._init_worker,
-    ) as ex:
+    with default_executor(2) as ex:  # an executor the caller owns
         pooled = compare(SCENARIOS, seeds=2, base_seed=3, executor=ex, progress=False, **TINY)
     pd.testing.assert_frame_equal(serial.steps, pooled.steps, check_exact=True)
     pd.testing.assert_frame_equal(serial.runs, pooled.runs, check_exact=True)
     assert serial.seeds == pooled.seeds == replicate_seeds(3, 2)
+
+
+def test_dask_local_cluster_writes_the_serial_files(serial, tmp_path):
+    dk = compare(SCENARIOS, seeds=2, base_seed=3, workers=2, dask="local", progress=False, **TINY)
+    pd.testing.assert_frame_equal(serial.steps, dk.steps, check_exact=True)
+    a = write_compare(tmp_path / "serial", serial, figures=False).parent
+    b = write_compare(tmp_path / "dask", dk, figures=False).parent
+    files = sorted(p.name for p in a.iterdir())
+    assert files == sorted(p.name for p in b.iterdir()) and "comparison.csv" in files
+    for name in files:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
 def test_common_random_numbers_and_layout(serial):

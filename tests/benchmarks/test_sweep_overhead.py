@@ -20,7 +20,7 @@ import time
 import pytest
 
 from sim import sweep
-from sim.runner import default_executor
+from sim.execution import default_executor
 
 psutil = pytest.importorskip("psutil")
 
