@@ -51,7 +51,6 @@ import json
 import math
 import os
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
@@ -73,7 +72,15 @@ from sim.results import (
     summarise,
 )
 from sim.runner import check_seed, default_executor, default_workers, kill_pool, prepare, run_one
-from sim.scenarios import Drivers, InputError, Scenario, check_value, load_drivers
+from sim.scenarios import (
+    Drivers,
+    InputError,
+    Scenario,
+    check_name,
+    check_value,
+    load_drivers,
+    read_toml,
+)
 from sim.streams import replicate_seeds
 from sim.town import Town
 
@@ -348,23 +355,18 @@ def load_sweep(
         data, base_dir, src = dict(path), Path(base or Path.cwd()), where or "sweep"
     else:
         p = Path(path)
-        if not p.is_file():
-            raise InputError(f"{p}: sweep file not found")
-        try:
-            with p.open("rb") as fh:
-                data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"{p}: not valid TOML: {exc}") from None
+        data = read_toml(p, "sweep")
         base_dir, src = Path(base or p.resolve().parent), str(p)
     w = where or src
     raw = json.loads(json.dumps(data, default=str))
     if size not in ("full", "small"):
         raise InputError(f"--size {size!r} must be 'full' or 'small'")
     _check_keys(w, data, _TOP_KEYS, "")
-    name = data.get("name", Path(src).stem)
+    field = "name" if "name" in data else "name (from the file name)"
+    name = check_name(w, data.get("name", Path(src).stem), field)
     desc = data.get("description", "")
-    if not isinstance(name, str) or not name or not isinstance(desc, str):
-        raise InputError(f"{w}: name and description must be strings")
+    if not isinstance(desc, str):
+        raise InputError(f"{w}: description must be a string")
     design = data.get("design", {})
     if not isinstance(design, dict):
         raise InputError(f"{w}: [design] must be a table")
@@ -771,7 +773,7 @@ class RunLog:
     def open(self) -> RunLog:
         """Open for appending (drops a trailing partial line first)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)  # umask applies
         size = os.fstat(fd).st_size
         if size:
             tail = os.pread(fd, min(size, 1 << 20), max(0, size - (1 << 20)))
