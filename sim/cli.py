@@ -3,6 +3,7 @@
 Commands::
 
     towncentre scenarios
+    towncentre params [GROUP]
     towncentre run SCENARIO [--drivers F] [--town F] [--seed N] [--years Y] [--residents R]
                             [--out DIR] [--quiet] [--checkpoint-every N] [--resume]
     towncentre compare [SCENARIO ...] [--seeds K] [--base-seed N] [--drivers F] [--town F]
@@ -19,21 +20,26 @@ stderr and exits with status 2, before any output is created (a ``--dask`` addre
 checked, and connected to, first). Ctrl-C prints one line, ``towncentre: interrupted...``,
 and exits with status 130: runs in flight are stopped, a comparison writes nothing, a sweep
 keeps its log of finished runs; outputs are written atomically, so nothing is left
-half-written.
+half-written. While numba's cache for this version of the package is empty, a run first
+prints a one-line note on stderr: the first run compiles the model's kernels.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import sim
 from sim import __version__
 from sim.execution import check_dask, check_workers
 from sim.outcomes import HEADLINE
+from sim.params import GROUPS, ParamSpec, specs
 from sim.report import compare_tables, wide_table, write_compare
 from sim.results import write_run
 from sim.runner import (
@@ -56,7 +62,7 @@ from sim.scenarios import (
     scenario_names,
 )
 from sim.streams import fresh_seed
-from sim.town import TownError
+from sim.town import LAYOUTS, TownError, town_names
 
 PROG = "towncentre"
 DASK_HELP = "'local' starts a Dask LocalCluster; tcp://host:port uses an existing cluster"
@@ -86,6 +92,10 @@ def _build_parser() -> _Parser:
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("scenarios", help="list the bundled scenarios and driver files")
+    pp = sub.add_parser(
+        "params", help="list every parameter: default, bounds, unit, kind and source"
+    )
+    pp.add_argument("group", nargs="?", metavar="GROUP", help=f"one of {', '.join(GROUPS)}")
 
     def common(q: argparse.ArgumentParser) -> None:
         q.add_argument(
@@ -207,7 +217,60 @@ def _cmd_scenarios() -> int:
     w = max((len(n) for n in dn), default=0)
     for n in dn:
         print(f"  {n:<{w}}  {_first_sentence(load_drivers(n).description)}")
+    print(f"Towns ({SCENARIOS_DIR / 'towns'}): {', '.join(town_names())}")
+    print(f"Generated layouts: {', '.join(LAYOUTS)}")
     return 0
+
+
+def _value(x: Any) -> str:
+    """A parameter value as in a scenario file (true/false, numbers in short form)."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _bounds(s: ParamSpec) -> str:
+    if s.type is bool:
+        return "true/false"
+    lo = "-inf" if s.lo is None else _value(s.type(s.lo))
+    hi = "inf" if s.hi is None else _value(s.type(s.hi))
+    return f"[{lo}, {hi}]"
+
+
+def _cmd_params(group: str | None) -> int:
+    """``towncentre params [GROUP]``: every parameter, grouped, as a scenario file names it."""
+    if group is not None and group not in GROUPS:
+        close = difflib.get_close_matches(group, list(GROUPS), n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise InputError(f"params: unknown group '{group}'; {hint}groups: {', '.join(GROUPS)}")
+    head = ("parameter", "default", "bounds", "unit", "kind", "source")
+    for g in [group] if group else list(GROUPS):
+        rows = [
+            (s.name, _value(s.default), _bounds(s), s.unit or "-", s.kind, s.source)
+            for s in specs()
+            if s.group == g
+        ]
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
+        doc = (GROUPS[g].__doc__ or "").strip().splitlines()[0]
+        doc = re.sub(r"\s*\([^)]*\.md\b[^)]*\)", "", doc)  # design notes users do not have
+        print(f"[{g}]  {doc}")
+        for r in [head, *rows]:
+            cells = [f"{c:<{w}}" for c, w in zip(r, widths, strict=False)]
+            print("  " + "  ".join([*cells, r[-1]]))
+        print()
+    print("kind: lever = a governance choice scenarios set; free = behavioural (calibrated or")
+    print("swept); run = size and horizon. Set any of them in a scenario file's [group] table.")
+    return 0
+
+
+#: Printed on stderr before a run while the kernel cache of this version is empty.
+COMPILE_NOTE: str = "compiling the model's kernels (first run only, about a minute)..."
+
+
+def _compile_note() -> None:
+    """Say on stderr that the kernels compile, if this version's numba cache is empty."""
+    if not sim.kernels_compiled():
+        print(f"{PROG}: {COMPILE_NOTE}", file=sys.stderr, flush=True)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -228,6 +291,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"seed: {seed} (drawn fresh; repeat this run with --seed {seed})")
     out = Path(args.out) if args.out else Path("results") / f"run-{scn.name}-seed{seed}"
     _check_out(out)
+    checkpointing = _checkpointing(args, out)
+    _compile_note()
     df, meta = run_one(
         scn,
         inp.drivers,
@@ -236,7 +301,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         residents=inp.residents,
         years=inp.years,
         progress=not args.quiet,
-        **_checkpointing(args, out),
+        **checkpointing,
     )
     summary = write_run(out, df, meta)
     print(
@@ -276,6 +341,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     )
     out = Path(args.out)
     _check_out(out)
+    _compile_note()
     result = compare(
         list(inp.scenarios),
         seeds=k,
@@ -316,6 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
         if args.command == "scenarios":
             return _cmd_scenarios()
+        if args.command == "params":
+            return _cmd_params(args.group)
         if args.command == "run":
             return _cmd_run(args)
         if args.command == "viz":
@@ -325,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cmd_compare(args)
     except (UsageError, InputError, TownError) as exc:
         return _fail(exc)
+    except BrokenPipeError:  # a listing piped into head: stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         return _fail(f"{name}{exc.strerror or exc}")
@@ -555,6 +626,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     n = len(sweep.plan(spec))
     if not args.quiet:
         print(f"{spec.name}: {n} runs ({spec.design} design, {spec.replicates} seeds a cell)")
+    _compile_note()
     try:
         res = sweep.run_sweep(
             spec,

@@ -23,6 +23,7 @@ import math
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -97,12 +98,17 @@ def interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same directory and ``os.replace``.
 
+    The file gets the mode of any file the user creates (0644 under the usual umask 022),
+    not the private 0600 of :func:`tempfile.mkstemp`.
+
     Args:
         path: Destination; its directory must exist.
         data: The complete file contents.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o666)  # the umask applies, as to any new file
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -10,14 +10,19 @@ A *drivers* file (``scenarios/drivers/*.toml``) holds the exogenous uncertaintie
 online-share path (ONS internet sales ratio, DATA.md), recession and pandemic shocks, and
 chain expansion.
 
+The bundled files ship as the package data ``sim.bundled`` (see :func:`sim.bundled_dir`), so
+bundled names work from any folder. TOML files may start with a UTF-8 byte-order mark.
+
 Every problem raises :class:`InputError`, whose message is one line naming the file, the
-field and what is allowed.
+field and what is allowed. A scenario's or drivers file's ``name`` becomes part of output
+paths, so it must be a plain word (:data:`NAME_PATTERN`).
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +31,19 @@ from typing import Any
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from sim import bundled_dir
 from sim.params import GROUPS, spec_index
 
-SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-DRIVERS_DIR = SCENARIOS_DIR / "drivers"
+#: The bundled governance scenarios (``scenarios/`` in the repository).
+SCENARIOS_DIR: Path = bundled_dir()
+#: The bundled drivers files.
+DRIVERS_DIR: Path = SCENARIOS_DIR / "drivers"
 WEEKS_PER_YEAR = 52
+
+#: What a scenario's, drivers file's or sweep's ``name`` may be: it becomes part of output
+#: paths (``results/run-<name>-seed<N>``, ``results/sweeps/<name>``), so a plain word.
+NAME_PATTERN: str = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+_NAME_HELP = "letters, digits, '_' and '-', starting with a letter or digit, at most 64"
 
 
 class InputError(ValueError):
@@ -40,9 +53,10 @@ class InputError(ValueError):
 def display_path(path: Path) -> str:
     """A bundled file as ``scenarios/...`` (machine-independent); any other path as given."""
     try:
-        return str(Path(path).resolve().relative_to(SCENARIOS_DIR.parent))
+        rel = Path(path).resolve().relative_to(SCENARIOS_DIR.resolve())
     except ValueError:
         return str(path)
+    return f"scenarios/{rel.as_posix()}"
 
 
 def _nearest(word: str, options: list[str]) -> str:
@@ -50,16 +64,39 @@ def _nearest(word: str, options: list[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(options)}"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, kind: str = "") -> dict[str, Any]:
+    """Read a TOML file, UTF-8 with or without a byte-order mark.
+
+    Args:
+        path: The file.
+        kind: What the file is, for the not-found message (``"sweep"`` gives "sweep file
+            not found").
+
+    Raises:
+        InputError: missing, unreadable, not UTF-8 or not valid TOML (one line).
+    """
     if not path.is_file():
-        raise InputError(f"{path}: file not found")
+        raise InputError(f"{path}: {kind + ' ' if kind else ''}file not found")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read: {exc}") from None
+
+
+def check_name(where: str, name: Any, field: str = "name") -> str:
+    """Refuse a name that is not a plain word (:data:`NAME_PATTERN`); return it.
+
+    Raises:
+        InputError: ``name`` is not a string matching the pattern (one line naming the
+            file, the field and the pattern).
+    """
+    if not isinstance(name, str) or not re.fullmatch(NAME_PATTERN, name):
+        raise InputError(
+            f"{where}: {field} = {name!r} must match {NAME_PATTERN} ({_NAME_HELP} characters)"
+        )
+    return name
 
 
 def _fmt(x: float | None) -> str:
@@ -140,7 +177,10 @@ def scenario_names() -> list[str]:
 
 
 def resolve_path(spec: str | Path, folder: Path, kind: str) -> Path:
-    """A bundled name (``consumer_led``) or a path; raises InputError if neither exists."""
+    """A bundled name (``consumer_led``) or a path; raises InputError if neither exists.
+
+    The error names the closest bundled name, if one is close, and lists them all.
+    """
     p = Path(spec)
     if p.is_file():
         return p
@@ -149,7 +189,11 @@ def resolve_path(spec: str | Path, folder: Path, kind: str) -> Path:
     if (folder / p.name).is_file() and p.parent == Path("."):
         return folder / p.name
     known = sorted(q.stem for q in folder.glob("*.toml"))
-    raise InputError(f"{spec}: {kind} file not found{_nearest(p.stem, known)}")
+    close = difflib.get_close_matches(p.stem, known, n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise InputError(
+        f"{spec}: {kind} file not found{hint} (bundled {kind}s: {', '.join(known) or 'none'})"
+    )
 
 
 def load_scenario(spec: str | Path | Scenario | None) -> Scenario:
@@ -159,11 +203,12 @@ def load_scenario(spec: str | Path | Scenario | None) -> Scenario:
     if isinstance(spec, Scenario):
         return spec
     path = resolve_path(spec, SCENARIOS_DIR, "scenario")
-    data = _read_toml(path)
-    name = data.pop("name", path.stem)
+    data = read_toml(path)
+    field = "name" if "name" in data else "name (from the file name)"
+    name = check_name(str(path), data.pop("name", path.stem), field)
     desc = data.pop("description", "")
-    if not isinstance(name, str) or not isinstance(desc, str):
-        raise InputError(f"{path}: name and description must be strings")
+    if not isinstance(desc, str):
+        raise InputError(f"{path}: description must be a string")
     return Scenario(name, desc.strip(), parse_overrides(str(path), data), display_path(path))
 
 
@@ -287,9 +332,11 @@ def load_drivers(spec: str | Path | Drivers | None) -> Drivers:
         return spec
     path = resolve_path(spec or "baseline", DRIVERS_DIR, "drivers")
     where = str(path)
-    data = _read_toml(path)
+    data = read_toml(path)
     _check_keys(where, data, _DRIVER_KEYS, "")
-    kw: dict[str, Any] = {"name": str(data.get("name", path.stem)), "source": display_path(path)}
+    field = "name" if "name" in data else "name (from the file name)"
+    name = check_name(where, data.get("name", path.stem), field)
+    kw: dict[str, Any] = {"name": name, "source": display_path(path)}
     kw["description"] = str(data.get("description", "")).strip()
     if "start_year" in data:
         kw["start_year"] = _num(where, "start_year", data["start_year"], 1900, 2200, "year")

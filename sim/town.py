@@ -28,7 +28,8 @@ The graph is symmetric and has no self loops; it is stored in CSR form
 (``adj_indptr``, ``adj_indices``), neighbours of unit ``i`` being
 ``adj_indices[adj_indptr[i]:adj_indptr[i + 1]]`` in increasing order.
 
-This module depends only on numpy, scipy and :mod:`sim.categories`.
+This module depends only on numpy, scipy and :mod:`sim.categories` (and :func:`sim.bundled_dir`
+for the bundled towns, shipped as package data).
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial import cKDTree
 
+from sim import bundled_dir
 from sim.categories import CAT, CATEGORIES, CHAINABLE, FORMATS, OWNER, OWNER_TYPES, VACANT
 
-#: The bundled scenarios directory (governance files, drivers/, towns/).
-SCENARIOS_DIR: Path = Path(__file__).resolve().parent.parent / "scenarios"
+#: The bundled scenarios directory (governance files, drivers/, towns/), as package data.
+SCENARIOS_DIR: Path = bundled_dir()
 #: The bundled example town (a fictional English market town, "Ashby Market").
 EXAMPLE_TOWN: Path = SCENARIOS_DIR / "towns" / "example_town.csv"
 
@@ -433,9 +435,10 @@ def _suggest(value: str, allowed: tuple[str, ...]) -> str:
 def _display(path: Path) -> str:
     """A bundled town as ``scenarios/towns/...`` (machine-independent); others as given."""
     try:
-        return str(Path(path).resolve().relative_to(SCENARIOS_DIR.parent))
+        rel = Path(path).resolve().relative_to(SCENARIOS_DIR.resolve())
     except ValueError:
         return str(path)
+    return f"scenarios/{rel.as_posix()}"
 
 
 def load_town(
@@ -943,6 +946,11 @@ def resolve_town(spec: str | Path | None) -> Town:
         if cand.is_file():
             return load_town(cand)
     raise TownError(
-        f"{_oneline(str(spec))}: file not found (looked in the current directory and "
-        f"{towns_dir}; built-in layouts: {', '.join(LAYOUTS)})"
+        f"{_oneline(str(spec))}: file not found (looked in the current directory and the "
+        f"bundled towns: {', '.join(town_names())}; built-in layouts: {', '.join(LAYOUTS)})"
     )
+
+
+def town_names() -> list[str]:
+    """Names of the bundled towns (CSV files in ``scenarios/towns/``)."""
+    return sorted(p.stem for p in (SCENARIOS_DIR / "towns").glob("*.csv"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -277,3 +278,109 @@ def test_console_script_bad_input_has_no_traceback(tmp_path):
     assert "council.rates_multiplier" in lines[0]
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------ issue 15
+
+
+def test_params_lists_every_parameter_grouped(capsys):
+    from sim.params import GROUPS, specs
+
+    assert cli.main(["params"]) == 0
+    out = capsys.readouterr().out
+    for g in GROUPS:
+        assert f"[{g}]  " in out
+    assert "MODEL.md" not in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    for s in specs():
+        assert s.name in rows, s.key
+    line = next(ln for ln in out.splitlines() if ln.split()[:1] == ["rates_multiplier"])
+    s = next(s for s in specs() if s.key == "council.rates_multiplier")
+    for cell in (f"{s.default:g}", f"[{s.lo:g}, {s.hi:g}]", s.unit, s.kind, s.source):
+        assert cell in line, (cell, line)
+    assert cli.main(["params", "ties"]) == 0
+    one = capsys.readouterr().out
+    assert "[ties]" in one and "[council]" not in one
+    assert "capacity" in one and "true/false" not in one
+
+
+def test_params_unknown_group_lists_the_groups(tmp_path, capsys):
+    line = _assert_bad(capsys, ["params", "counsil"], tmp_path / "none", "counsil")
+    assert "did you mean 'council'?" in line and "groups: run, residents, ties" in line
+
+
+def test_compile_note_only_while_the_kernel_cache_is_empty(in_root, tmp_path, capsys, monkeypatch):
+    import sim
+
+    monkeypatch.setattr(sim, "kernels_compiled", lambda: False)
+    assert (
+        cli.main(["run", "consumer_led", "--seed", "1", *TINY, "--out", str(tmp_path / "a")]) == 0
+    )
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"towncentre: {cli.COMPILE_NOTE}"]
+    # bad input: the one-line error only, no note
+    _assert_bad(capsys, ["run", "nope", *TINY, "--out", str(tmp_path / "b")], tmp_path / "b")
+    monkeypatch.setattr(sim, "kernels_compiled", lambda: True)
+    assert (
+        cli.main(["run", "consumer_led", "--seed", "1", *TINY, "--out", str(tmp_path / "c")]) == 0
+    )
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("name", ["../../../escaped", "a/b", ".."])
+def test_scenario_name_cannot_leave_results(tmp_path, capsys, monkeypatch, name):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    scn = work / "evil.toml"
+    scn.write_text(f'name = "{name}"\n')
+    line = _assert_bad(capsys, ["run", str(scn), "--seed", "1", *TINY], work / "results")
+    assert "evil.toml" in line and "name = " in line and "A-Za-z0-9" in line
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["evil.toml", "work"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_every_output_file_has_the_usual_mode(in_root, tmp_path, capsys, umask):
+    old = os.umask(umask)
+    try:
+        run = tmp_path / "run"
+        argv = ["run", "consumer_led", "--seed", "1", *TINY, "--checkpoint-every", "20"]
+        assert cli.main([*argv, "--out", str(run)]) == 0
+        cmp = tmp_path / "cmp"
+        argv = ["compare", "consumer_led", "town_team", "--seeds", "1", "--workers", "1", *TINY]
+        assert cli.main([*argv, "--out", str(cmp)]) == 0
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {"steps.csv", "summary.json", "checkpoint.npz", "report.md"} <= {p.name for p in files}
+    assert any(p.suffix == ".png" for p in files)
+    modes = {str(p.relative_to(tmp_path)): oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
+    folders = [p for p in tmp_path.rglob("*") if p.is_dir()]
+    assert {oct(p.stat().st_mode & 0o777) for p in folders} == {oct(0o777 & ~umask)}
+
+
+def test_atomic_write_bytes_mode_and_no_leftovers(tmp_path):
+    from sim.results import atomic_write_bytes
+
+    old = os.umask(0o002)
+    try:
+        atomic_write_bytes(tmp_path / "a.json", b"{}")
+        atomic_write_bytes(tmp_path / "a.json", b"[]")  # replaces
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.json").read_bytes() == b"[]"
+    assert oct((tmp_path / "a.json").stat().st_mode & 0o777) == oct(0o664)
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_listing_into_a_closed_pipe_is_quiet():
+    proc = subprocess.run(
+        f"'{_console_script()}' params | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.stdout.startswith("[run]") and proc.stderr == ""

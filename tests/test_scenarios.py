@@ -10,6 +10,7 @@ import pytest
 from sim.params import GROUPS, Params, spec_index
 from sim.scenarios import (
     DRIVERS_DIR,
+    NAME_PATTERN,
     SCENARIOS_DIR,
     Drivers,
     InputError,
@@ -250,3 +251,76 @@ def test_check_value_casts_and_refuses():
     assert check_value("t", "council", "events", 5) == 5.0
     with pytest.raises(InputError, match="outside"):
         check_value("t", "council", "events", float("nan"))
+
+
+# ----------------------------------------------------------------------------- issue 15
+
+
+def _with_bom(path: Path, text: str) -> Path:
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    return path
+
+
+def test_toml_with_byte_order_mark_is_accepted(tmp_path):
+    from sim.sweep import load_sweep
+
+    scn = _with_bom(tmp_path / "bom.toml", 'name = "bom"\n[council]\nrates_multiplier = 0.4\n')
+    assert load_scenario(scn).overrides == {"council": {"rates_multiplier": 0.4}}
+    drv = _with_bom(tmp_path / "d.toml", "[online]\nscale = 1.2\n")
+    assert load_drivers(drv).online_scale == 1.2
+    swp = _with_bom(tmp_path / "w.toml", 'name = "w"\n[parameters]\n"ties.decay" = [0.01, 0.02]\n')
+    assert load_sweep(swp).name == "w"
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('description = "caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(InputError, match="cannot be read") as exc:
+        load_scenario(bad)
+    one_line_error(exc)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../../x", "a/b", "..", ".hidden", "", "with space", "x" * 65, "caf\u00e9", 3]
+)
+def test_names_that_are_not_plain_words_are_refused(tmp_path, name):
+    from sim.sweep import load_sweep
+
+    value = f'"{name}"' if isinstance(name, str) else str(name)
+    for loader, body in (
+        (load_scenario, ""),
+        (load_drivers, ""),
+        (load_sweep, '\n[parameters]\n"ties.decay" = [0.01]\n'),
+    ):
+        p = write(tmp_path, f"name = {value}{body}\n", "f.toml")
+        with pytest.raises(InputError) as exc:
+            loader(p)
+        msg = one_line_error(exc)
+        assert str(p) in msg and "name = " in msg and NAME_PATTERN in msg, msg
+
+
+def test_name_taken_from_the_file_name_is_checked_too(tmp_path):
+    p = write(tmp_path, "[council]\nevents = 0.0\n", "my scenario.toml")
+    with pytest.raises(InputError, match=r"name \(from the file name\) = 'my scenario'"):
+        load_scenario(p)
+    ok = write(tmp_path, "[council]\nevents = 0.0\n", "My-Policy_2.toml")
+    assert load_scenario(ok).name == "My-Policy_2"
+
+
+def test_unknown_bundled_name_lists_the_bundled_names():
+    with pytest.raises(InputError) as exc:
+        load_scenario("nothing_like_it")
+    msg = one_line_error(exc)
+    assert f"(bundled scenarios: {', '.join(scenario_names())})" in msg
+    with pytest.raises(InputError) as exc:
+        load_drivers("pandemc")
+    msg = one_line_error(exc)
+    assert "did you mean 'pandemic'?" in msg and ", ".join(driver_names()) in msg
+
+
+def test_bundled_files_come_from_the_package_data():
+    import importlib.resources
+
+    import sim
+
+    assert Path(str(importlib.resources.files("sim.bundled"))) == SCENARIOS_DIR
+    assert sim.bundled_dir() == SCENARIOS_DIR and DRIVERS_DIR == SCENARIOS_DIR / "drivers"
+    assert load_scenario("co_produced").source == "scenarios/co_produced.toml"
+    assert load_drivers("pandemic").source == "scenarios/drivers/pandemic.toml"

@@ -157,7 +157,7 @@ class RunLog:
     def open(self) -> RunLog:
         """Open for appending (drops a trailing partial line first)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)  # umask applies
         size = os.fstat(fd).st_size
         if size:
             tail = os.pread(fd, min(size, 1 << 20), max(0, size - (1 << 20)))

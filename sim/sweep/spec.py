@@ -15,7 +15,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ import sim
 from sim.outcomes import HEADLINE
 from sim.params import spec_index
 from sim.runner import check_seed, prepare
-from sim.scenarios import Drivers, InputError, Scenario, check_value
+from sim.scenarios import Drivers, InputError, Scenario, check_name, check_value, read_toml
 from sim.streams import replicate_seeds
 from sim.town import Town
 
@@ -295,23 +294,18 @@ def load_sweep(
         data, base_dir, src = dict(path), Path(base or Path.cwd()), where or "sweep"
     else:
         p = Path(path)
-        if not p.is_file():
-            raise InputError(f"{p}: sweep file not found")
-        try:
-            with p.open("rb") as fh:
-                data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"{p}: not valid TOML: {exc}") from None
+        data = read_toml(p, "sweep")
         base_dir, src = Path(base or p.resolve().parent), str(p)
     w = where or src
     raw = json.loads(json.dumps(data, default=str))
     if size not in ("full", "small"):
         raise InputError(f"--size {size!r} must be 'full' or 'small'")
     _check_keys(w, data, _TOP_KEYS, "")
-    name = data.get("name", Path(src).stem)
+    field = "name" if "name" in data else "name (from the file name)"
+    name = check_name(w, data.get("name", Path(src).stem), field)
     desc = data.get("description", "")
-    if not isinstance(name, str) or not name or not isinstance(desc, str):
-        raise InputError(f"{w}: name and description must be strings")
+    if not isinstance(desc, str):
+        raise InputError(f"{w}: description must be a string")
     design = data.get("design", {})
     if not isinstance(design, dict):
         raise InputError(f"{w}: [design] must be a table")
