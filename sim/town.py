@@ -485,7 +485,7 @@ def _assign_landlords(
     return labels
 
 
-def _assemble(
+def assemble_town(
     *,
     name: str,
     source: str,
@@ -499,11 +499,37 @@ def _assemble(
     owner_type: np.ndarray,
     landlord_labels: list[str],
     main_street: str | None,
-    max_gap_m: float,
-    cross_m: float,
-    where: str,
+    max_gap_m: float = MAX_GAP_M,
+    cross_m: float = CROSS_M,
+    where: str = "",
     catchment: dict[str, float | str] | None = None,
 ) -> Town:
+    """Build a Town from per-unit values: streets, landlords and adjacency (module rules).
+
+    Shared by :func:`load_town`, :func:`generate_town` and ``sim.osm``.
+
+    Args:
+        name: Display name.
+        source: File path or ``"generated:<layout>"``.
+        unit_id: Unit ids (unique).
+        x: East coordinates, metres.
+        y: North coordinates, metres.
+        floorspace: Floorspace, m2.
+        street_labels: Street name of each unit.
+        initial_use: Category codes (``VACANT`` for empty).
+        initial_chain: True for chain occupiers.
+        owner_type: Owner type codes.
+        landlord_labels: Landlord label of each unit ("" to assign by the fixed rule).
+        main_street: Name of the main street, or None for the street with most units.
+        max_gap_m: Adjacency gap along a street, metres.
+        cross_m: Adjacency distance across streets, metres.
+        where: File or layout named in errors.
+        catchment: :class:`Town` catchment keywords (households, catchment_km,
+            density_decay_km, catchment_source); households are derived when absent.
+
+    Returns:
+        The town.
+    """
     street_names = tuple(dict.fromkeys(street_labels))
     street_index = {s: i for i, s in enumerate(street_names)}
     street = np.array([street_index[s] for s in street_labels], dtype=np.int32)
@@ -777,7 +803,7 @@ def load_town(
         landlords.append(row[col["landlord"]].strip() if "landlord" in col else "")
 
     catchment = read_catchment(path, comment_settings)
-    return _assemble(
+    return assemble_town(
         name=name,
         source=_display(path),
         unit_id=unit_id,
@@ -872,16 +898,22 @@ def read_catchment(
     return out
 
 
-def save_town(town: Town, path: str | Path) -> Path:
+def save_town(
+    town: Town, path: str | Path, *, catchment: bool = True, comments: tuple[str, ...] = ()
+) -> Path:
     """Write a town as CSV (the :func:`load_town` format, all columns).
 
     Numbers are written with Python's shortest round-trip ``repr``, streets and landlords in
     order of first appearance, so ``load_town(save_town(t, p))`` reproduces every array of
-    ``t`` exactly (provided ``t.main_street`` is the street with most units).
+    ``t`` exactly (provided ``t.main_street`` is the street with most units), and its
+    catchment: header comments ``# households = ...`` (and radius, decay) unless the
+    households were derived from floorspace, which loading derives again.
 
     Args:
         town: The town to write.
         path: Destination file (parent directories are created).
+        catchment: Write the catchment comments (False when a ``.toml`` will hold them).
+        comments: Extra comment lines written under the name (without ``#``).
 
     Returns:
         The path written.
@@ -890,13 +922,10 @@ def save_town(town: Town, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(f"# name: {_oneline(town.name)}\n")
-        if town.catchment_source == CATCHMENT_DERIVED:
-            fh.write(f"# catchment: {_num(town.households)} households, {CATCHMENT_DERIVED}\n")
-        else:
-            fh.write(f"# households = {_num(town.households)}\n")
-        for key in ("catchment_km", "density_decay_km"):
-            if getattr(town, key) is not None:
-                fh.write(f"# {key} = {_num(getattr(town, key))}\n")
+        for line in comments:
+            fh.write(f"# {_oneline(line)}\n")
+        if catchment:
+            fh.write(_catchment_comments(town))
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(ALL_COLUMNS)
         for i in range(town.n_units):
@@ -915,6 +944,18 @@ def save_town(town: Town, path: str | Path) -> Path:
                 ]
             )
     return path
+
+
+def _catchment_comments(town: Town) -> str:
+    """Header comment lines of a town's catchment (see :func:`save_town`)."""
+    if town.catchment_source == CATCHMENT_DERIVED:
+        lines = [f"# catchment: {_num(town.households)} households, {CATCHMENT_DERIVED}"]
+    else:
+        lines = [f"# households = {_num(town.households)}"]
+    for key in ("catchment_km", "density_decay_km"):
+        if getattr(town, key) is not None:
+            lines.append(f"# {key} = {_num(getattr(town, key))}")
+    return "\n".join(lines) + "\n"
 
 
 def _num(v: float) -> str:
@@ -1124,7 +1165,7 @@ def generate_town(
         k = int(off[0]) if off.size else int(council_idx[-1])
         use[k], chain[k] = CAT["community"], False
 
-    return _assemble(
+    return assemble_town(
         name=name or f"Generated {layout} town (seed {seed})",
         source=f"generated:{layout}",
         unit_id=np.arange(1, n + 1, dtype=np.int64),
