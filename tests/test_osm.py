@@ -107,14 +107,23 @@ def test_tag_table(tags: dict[str, str], use: str | None) -> None:
     assert unit_use(tags) == use
 
 
-def test_every_category_in_the_docs_table() -> None:
-    doc = (Path(__file__).parent.parent / "docs" / "towns.md").read_text(encoding="utf-8")
-    from sim.osm import TAG_CATEGORIES
+def test_tag_table_documented() -> None:
+    """Every (key, value) -> category of the code is in that category's row of docs/towns.md."""
+    from sim.osm import DEFAULT_FLOORSPACE_M2, TAG_CATEGORIES
 
+    doc = (Path(__file__).parent.parent / "docs" / "towns.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2]
+        for line in doc.splitlines()
+        if line.startswith("| `") and line.split("|")[1].strip().strip("`") in CATEGORIES
+    }
+    assert set(rows) == set(CATEGORIES)
     for (key, value), cat in TAG_CATEGORIES.items():
-        shown = f"`{key}=*`" if value == "*" else f"`{value}`"
-        assert shown in doc, (key, value)
-        assert f"`{cat}`" in doc, cat
+        row = rows[cat]
+        assert f"`{key}=*`" in row if value == "*" else f"`{value}`" in row, (key, value, cat)
+        assert f"`{key}=" in row, (key, cat)
+    floors = [ln for ln in doc.splitlines() if ln.startswith("| 120 | 110 |")]
+    assert floors == ["| " + " | ".join(f"{v:g}" for v in DEFAULT_FLOORSPACE_M2.values()) + " |"]
 
 
 # ---------------------------------------------------------------------------------------------
