@@ -617,3 +617,19 @@ def test_cli_refuses_overflowing_numbers(
     assert fragment in err and "Traceback" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad_town.csv"]
+
+
+def test_checkpoint_keeps_the_catchment(tmp_path: Path) -> None:
+    from sim.checkpoint import load_checkpoint, save_checkpoint, town_hash
+    from sim.model import TownModel
+
+    base = generate_town("linear", 30)
+    keys = (*ARRAYS, "name", "street_names", "main_street", "source", "landlord_names")
+    town = Town(**{k: getattr(base, k) for k in keys}, households=4321.0, density_decay_km=0.9)
+    assert town_hash(town) != town_hash(base)
+    model = TownModel("consumer_led", None, town, residents=50, years=1 / 52, rng=5)
+    model.step()
+    back = load_checkpoint(save_checkpoint(model, tmp_path / "ck.npz")).town
+    assert (back.households, back.catchment_km, back.density_decay_km) == (4321.0, None, 0.9)
+    assert back.catchment_source == "given"
+    assert town_hash(back) == town_hash(town)
