@@ -151,8 +151,18 @@ DEFAULT_FLOORSPACE_M2: dict[str, float] = {
     "vacant": 100.0,
 }
 
-_READ_KEYS = (*UNIT_KEYS, "building", "highway", "place", "vacant", "disused:shop")
-_READ_KEYS += ("disused:amenity",)
+#: Keys of the objects passed from pyosmium's reader to Python (others are skipped in C++).
+_READ_KEYS = (
+    *UNIT_KEYS,
+    "building",
+    "highway",
+    "place",
+    "vacant",
+    "disused:shop",
+    "disused:amenity",
+)
+#: Areas whose first vertex is farther than this beyond the radius are skipped unread, m.
+_AREA_REACH_M = 2_000.0
 
 
 @dataclass(frozen=True)
@@ -290,6 +300,8 @@ def _read(path: Path, proj: _Projection, radius: float) -> _Extract:
                     ex.street_pts.append(_sample(xy))
                     ex.street_names.append(tags["name"].strip())
         elif kind == "a":
+            if _first_vertex_m(o, proj) > keep_m + _AREA_REACH_M:
+                continue  # far outside: a county extract has ~10^5 buildings
             outers = [r for r in (_ring_xy(r, proj) for r in o.outer_rings()) if r is not None]
             if not outers:
                 continue
@@ -315,6 +327,16 @@ def _read(path: Path, proj: _Projection, radius: float) -> _Extract:
                     kind_name = "way" if o.from_way() else "relation"
                     ex.units.append(_unit(o.orig_id(), kind_name, cx, cy, m2, building, use, tags))
     return ex
+
+
+def _first_vertex_m(area: object, proj: _Projection) -> float:
+    """Distance from the centre of an area's first valid vertex, metres (inf if none)."""
+    for ring in area.outer_rings():  # type: ignore[attr-defined]
+        for n in ring:
+            if n.location.valid():
+                x, y = proj([n.lon], [n.lat])
+                return float(math.hypot(x[0], y[0]))
+    return math.inf
 
 
 def _unit(

@@ -173,6 +173,22 @@ def test_csv_and_toml(tmp_path: Path) -> None:
     assert (out.read_bytes(), out.with_suffix(".toml").read_bytes()) == first
 
 
+def test_pbf_gives_the_same_town(tmp_path: Path) -> None:
+    import osmium
+
+    pbf = tmp_path / "small_town.osm.pbf"
+    writer = osmium.SimpleWriter(str(pbf))
+    for obj in osmium.FileProcessor(str(EXTRACT)):
+        writer.add(obj)
+    writer.close()
+    out_xml = build(tmp_path)
+    xml_text = out_xml.read_text(encoding="utf-8")
+    out_pbf = tmp_path / "p" / "my_town.csv"
+    assert run_cli(str(pbf), "--centre", CENTRE, "--radius", RADIUS, "--out", str(out_pbf)) == 0
+    pbf_text = out_pbf.read_text(encoding="utf-8")
+    assert pbf_text == xml_text.replace("from small_town.osm:", "from small_town.osm.pbf:")
+
+
 def test_catchment_from_a_population_tag(tmp_path: Path) -> None:
     text = EXTRACT.read_text(encoding="utf-8")
     place = (
