@@ -50,6 +50,8 @@ CHECKPOINT_NAME: str = "checkpoint.npz"
 FORMAT: int = 1
 _MAGIC = "towncentre-checkpoint"
 
+#: The town's catchment (households, radius, density decay): part of its inputs.
+_TOWN_CATCHMENT = ("households", "catchment_km", "density_decay_km")
 _TOWN_ARRAYS = (
     "unit_id",
     "x",
@@ -132,6 +134,8 @@ def town_hash(town: Town) -> str:
         h.update(a.dtype.str.encode())
         h.update(a.tobytes())
     h.update(str(town.main_street).encode())
+    for k in _TOWN_CATCHMENT:
+        h.update(f"{k}={getattr(town, k)!r}".encode())
     return h.hexdigest()
 
 
@@ -224,6 +228,7 @@ def checkpoint_arrays(model: TownModel) -> tuple[dict[str, np.ndarray], dict[str
             "street_names": list(t.street_names),
             "landlord_names": list(t.landlord_names),
             "main_street": int(t.main_street),
+            **{k: getattr(t, k) for k in _TOWN_CATCHMENT + ("catchment_source",)},
         },
         "parameters": model.pars.to_dict(),
         "col": col,
@@ -305,6 +310,7 @@ def _town_from(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Town:
         street_names=tuple(t["street_names"]),
         landlord_names=tuple(t["landlord_names"]),
         main_street=t["main_street"],
+        **{k: t[k] for k in _TOWN_CATCHMENT + ("catchment_source",) if k in t},
         **{k: arrays[f"town/{k}"] for k in _TOWN_ARRAYS},
     )
 

@@ -13,6 +13,7 @@ Commands::
                           [--no-figures]
     towncentre sensitivity FILE|DIR [--out DIR] [--size S]
     towncentre viz [--town F] [--scenario F] [--seed N] [--host H] [--port P]
+    towncentre town from-osm EXTRACT --centre LAT,LON --radius M --out FILE.csv [--name N]
 
 Bad input (an unknown scenario key, a value outside its bounds, a malformed town CSV, a
 missing file, a bad flag) prints exactly one line, ``towncentre: error: <message>``, on
@@ -166,6 +167,7 @@ def _build_parser() -> _Parser:
     common(c)
     _add_viz_parsers(sub)
     _add_sweep_parsers(sub)
+    _add_town_parsers(sub)
     return p
 
 
@@ -390,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_viz(args)
         if args.command in ("sweep", "sensitivity"):
             return _cmd_sweep(args)
+        if args.command == "town":
+            return _cmd_town(args)
         return _cmd_compare(args)
     except (UsageError, InputError, TownError) as exc:
         return _fail(exc)
@@ -653,4 +657,53 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    return 0
+
+
+# --- issue 15: a town from OpenStreetMap (towncentre town from-osm)
+
+
+def _add_town_parsers(sub: Any) -> None:
+    """``towncentre town from-osm EXTRACT --centre LAT,LON --radius M --out FILE.csv``."""
+    t = sub.add_parser("town", help="build a town CSV (from an OpenStreetMap extract)")
+    tsub = t.add_subparsers(dest="town_command", required=True, metavar="TOWN_COMMAND")
+    o = tsub.add_parser(
+        "from-osm",
+        help="town CSV and catchment from a downloaded .osm.pbf or .osm extract (no network)",
+    )
+    o.add_argument("extract", metavar="EXTRACT", help="OpenStreetMap extract (.osm.pbf, .osm)")
+    o.add_argument(
+        "--centre",
+        required=True,
+        metavar="LAT,LON",
+        help="town centre in degrees, e.g. 52.95,-1.15",
+    )
+    o.add_argument(
+        "--radius", required=True, type=float, metavar="M", help="keep units within M metres"
+    )
+    o.add_argument(
+        "--out", required=True, metavar="FILE", help="town CSV to write (catchment: FILE.toml)"
+    )
+    o.add_argument("--name", metavar="NAME", help="town name (default: the place's name)")
+
+
+def _cmd_town(args: argparse.Namespace) -> int:
+    from sim.osm import check_radius, parse_centre, town_from_osm
+
+    centre = parse_centre(args.centre)
+    check_radius(args.radius)
+    res = town_from_osm(args.extract, centre, args.radius, args.out, name=args.name)
+    t = res.town
+    vacant = int((t.initial_use < 0).sum())
+    print(
+        f"{t.name}: {t.n_units} units on {t.n_streets} streets, {vacant} vacant, "
+        f"{int(t.initial_chain.sum())} chains, {t.total_floorspace:,.0f} m2"
+    )
+    print(f"catchment: {t.households:,.0f} households, {res.catchment_note}")
+    warning = t.calibration_warning()
+    if warning:
+        print(warning)
+    print(
+        f"wrote {res.csv} and {res.toml}; run it with: towncentre run consumer_led --town {res.csv}"
+    )
     return 0

@@ -335,7 +335,7 @@ def init_world(
     ang = (np.arange(n_sec) + 0.5) / n_sec * 2.0 * np.pi
     proj = np.cos(ang)[:, None] * ux[None, :] + np.sin(ang)[:, None] * uy[None, :]
     arrival = np.argmax(proj, axis=1).astype(np.int32) if n else np.zeros(n_sec, np.int32)
-    walk_from = (town.walk_distance()[arrival] + rp.door_m) if n else np.zeros((n_sec, 0))
+    walk_from = (town.walk_distance_from(arrival) + rp.door_m) if n else np.zeros((n_sec, 0))
     share = np.bincount(sector, minlength=n_sec) / max(R, 1)
     pitch = (share[:, None] * walk_from ** (-rp.walk_b)).sum(axis=0) if n else np.zeros(0)
     loc = np.clip(pitch / pitch.mean(), 0.3, 3.0) if n and pitch.mean() > 0 else np.ones(n)

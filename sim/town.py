@@ -37,7 +37,9 @@ from __future__ import annotations
 import csv
 import difflib
 import math
-from dataclasses import dataclass, field
+import re
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +67,65 @@ CROSS_M: float = 25.0
 
 #: Floorspace bounds accepted by the loader (m2): a kiosk to a large department store.
 MAX_FLOORSPACE_M2: float = 100_000.0
+#: Largest absolute coordinate accepted by the loader (metres). Local grids, the British
+#: National Grid and UTM (northings up to 1e7 m) fit; so units are within ~2.8e7 m of each
+#: other and distances never overflow.
+MAX_COORD_M: float = 1e7
+#: Unit ids accepted by the loader: 0 to 2**53 - 1 (exact in a float64, so ids survive any
+#: table or JSON that stores them as floating point).
+MAX_UNIT_ID: int = 2**53 - 1
+#: Largest generated layout (units).
+MAX_GENERATED_UNITS: int = 100_000
+
+# ----------------------------------------------------------------------------------------------
+# Catchment: the calibration reference and the keys a town file may set
+
+#: The calibrated reference town is the bundled example town (Ashby Market): its unit count,
+#: total floorspace (m2) and the households its catchment represents (the default of
+#: ``run.households`` in sim/params.py, an assumption for a market town and its rural
+#: catchment, on which the model was calibrated: docs/calibration.md).
+REFERENCE_UNITS: int = 298
+REFERENCE_FLOORSPACE_M2: float = 43_912.0
+REFERENCE_HOUSEHOLDS: float = 30_000.0
+#: Households per m2 of centre floorspace in the reference town (about 0.68).
+REFERENCE_HOUSEHOLDS_PER_M2: float = REFERENCE_HOUSEHOLDS / REFERENCE_FLOORSPACE_M2
+
+#: The calibrated range: towns outside it get :meth:`Town.calibration_warning`.
+CALIBRATED_UNITS: tuple[int, int] = (30, 3_000)
+#: Largest factor by which households per m2 may differ from the reference either way.
+CALIBRATED_RATIO_FACTOR: float = 3.0
+
+#: Catchment keys of a town's ``.toml`` file or CSV header comments: (low, high, unit, open
+#: low bound). The bounds are those of ``run.households``, ``residents.catchment_km`` and
+#: ``residents.density_decay_km`` in sim/params.py (households must be > 0 here).
+CATCHMENT_KEYS: dict[str, tuple[float, float, str, bool]] = {
+    "households": (0.0, 1e7, "households", True),
+    "catchment_km": (0.2, 50.0, "km", False),
+    "density_decay_km": (0.05, 50.0, "km", False),
+}
+
+#: ``Town.catchment_source`` values.
+CATCHMENT_FILE = "file"
+CATCHMENT_DERIVED = "derived from floorspace"
+CATCHMENT_GIVEN = "given"
+
+
+def derived_households(total_floorspace_m2: float) -> float:
+    """Default catchment of a town: the reference households scaled by floorspace.
+
+    Rule: ``households = 30,000 * total floorspace / 43,912 m2``, i.e. the bundled example town's
+    households per m2 of centre floorspace (about 0.68). The example town is the calibrated
+    reference; assuming a town's floorspace is in proportion to the spending its catchment
+    supports keeps each unit's trade, and so vacancy, in the calibrated range whatever the size.
+
+    Args:
+        total_floorspace_m2: Total floorspace of the town's units, m2.
+
+    Returns:
+        Households, rounded to a whole number (at least 1).
+    """
+    return float(max(1.0, round(REFERENCE_HOUSEHOLDS_PER_M2 * float(total_floorspace_m2))))
+
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "id",
@@ -84,6 +145,8 @@ _CHAINABLE_NAMES: tuple[str, ...] = tuple(
     c for c, ok in zip(CATEGORIES, CHAINABLE, strict=True) if ok
 )
 _LAYOUT_KEY: dict[str, int] = {"linear": 1, "cross": 2, "grid": 3}  # seed-sequence salt
+# A setting in a comment line above the CSV header: "# key = value".
+_SETTING = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 # Auto-assigned landlord portfolio sizes (units per landlord) when the file has no labels.
 _INSTITUTIONAL_PORTFOLIO = 8
@@ -118,6 +181,12 @@ class Town:
         main_street: Index of the main street (the one with most units unless given).
         source: File path, or ``"generated:<layout>"``.
         landlord_names: Label of each landlord (length n_landlords).
+        households: Households in the town's catchment (> 0). When not given, the default of
+            :func:`derived_households` (scaled from the reference town by floorspace).
+        catchment_km: Catchment radius, km, or None for the model's parameter.
+        density_decay_km: Population density decay length, km, or None for the parameter.
+        catchment_source: Where ``households`` came from: ``"file"`` (the town's ``.toml``
+            or CSV header), ``"derived from floorspace"``, or ``"given"`` (set in code).
     """
 
     name: str
@@ -136,7 +205,10 @@ class Town:
     main_street: int
     source: str
     landlord_names: tuple[str, ...] = ()
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    households: float | None = None
+    catchment_km: float | None = None
+    density_decay_km: float | None = None
+    catchment_source: str = ""
 
     def __post_init__(self) -> None:
         dtypes = {
@@ -171,6 +243,17 @@ class Town:
             object.__setattr__(self, "landlord_names", names)
         object.__setattr__(self, "landlord_names", tuple(self.landlord_names))
         object.__setattr__(self, "main_street", int(self.main_street))
+        if self.households is None:
+            households = derived_households(self.floorspace.sum())
+            object.__setattr__(self, "households", households)
+            object.__setattr__(self, "catchment_source", CATCHMENT_DERIVED)
+        else:
+            object.__setattr__(self, "households", float(self.households))
+            if not self.catchment_source:
+                object.__setattr__(self, "catchment_source", CATCHMENT_GIVEN)
+        for key in ("catchment_km", "density_decay_km"):
+            if getattr(self, key) is not None:
+                object.__setattr__(self, key, float(getattr(self, key)))
 
     @property
     def n_units(self) -> int:
@@ -214,21 +297,54 @@ class Town:
         """
         return self.street_order(self.main_street)
 
-    def walk_distance(self) -> np.ndarray:
-        """Walking distance between every pair of units (cached, read-only).
+    def walk_distance_from(self, sources: np.ndarray) -> np.ndarray:
+        """Walking distance from a few source units to every unit.
+
+        Memory is ``len(sources) x n_units``: the model asks only for the distances from its
+        arrival units (one per catchment sector), never for all pairs.
+
+        Args:
+            sources: Unit indices (int array-like, length k).
 
         Returns:
-            (n, n) float64 metres: Euclidean distance times :data:`DETOUR_FACTOR` (1.3, the
-            typical ratio of network to straight-line distance in a walkable centre).
+            (k, n_units) float64 metres: Euclidean distance times :data:`DETOUR_FACTOR` (1.3,
+            the typical ratio of network to straight-line distance in a walkable centre).
         """
-        d = self._cache.get("walk")
-        if d is None:
-            pts = np.column_stack([self.x, self.y])
-            diff = pts[:, None, :] - pts[None, :, :]
-            d = np.sqrt((diff**2).sum(axis=-1)) * DETOUR_FACTOR
-            d.setflags(write=False)
-            self._cache["walk"] = d
-        return d
+        src = np.asarray(sources, dtype=np.int64).reshape(-1)
+        dx = self.x[None, :] - self.x[src, None]
+        dy = self.y[None, :] - self.y[src, None]
+        return np.hypot(dx, dy) * DETOUR_FACTOR
+
+    @property
+    def total_floorspace(self) -> float:
+        """Total floorspace of all units, m2."""
+        return float(self.floorspace.sum())
+
+    def calibration_warning(self) -> str | None:
+        """A one-line warning when the town is far outside the calibrated range, else None.
+
+        The calibrated reference is the bundled example town (298 units, 43,912 m2, 30,000
+        households). Warns when the town has fewer than 30 or more than 3,000 units, or its
+        households per m2 of floorspace differ from the reference's (about 0.68) by more than
+        a factor of 3 either way. Results for such a town are extrapolations.
+        """
+        problems = []
+        lo, hi = CALIBRATED_UNITS
+        if not lo <= self.n_units <= hi:
+            problems.append(f"{self.n_units:,} units (calibrated range {lo:,}-{hi:,})")
+        ratio = float(self.households) / max(self.total_floorspace, 1e-9)
+        f = CALIBRATED_RATIO_FACTOR
+        if not REFERENCE_HOUSEHOLDS_PER_M2 / f <= ratio <= REFERENCE_HOUSEHOLDS_PER_M2 * f:
+            problems.append(
+                f"{ratio:.3g} households per m2 of floorspace (calibrated range "
+                f"{REFERENCE_HOUSEHOLDS_PER_M2 / f:.2g}-{REFERENCE_HOUSEHOLDS_PER_M2 * f:.2g})"
+            )
+        if not problems:
+            return None
+        return (
+            f"warning: town {_oneline(self.name)} is outside the range the model was calibrated "
+            f"on: {'; '.join(problems)}; treat its results as extrapolations"
+        )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -251,16 +367,31 @@ def _principal_axis(px: np.ndarray, py: np.ndarray) -> np.ndarray:
     return axis
 
 
-def _street_order(
-    x: np.ndarray, y: np.ndarray, street: np.ndarray, unit_id: np.ndarray, s: int
-) -> np.ndarray:
-    idx = np.flatnonzero(street == s)
+def _order_along(x: np.ndarray, y: np.ndarray, unit_id: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Indices ``idx`` (one street's units) sorted along their principal axis, ties by id."""
     if idx.size == 0:
         return idx.astype(np.int64)
     axis = _principal_axis(x[idx], y[idx])
     proj = x[idx] * axis[0] + y[idx] * axis[1]
     proj = np.round(proj, 9)  # equal projections tie exactly, then sort by id
     return idx[np.lexsort((unit_id[idx], proj))].astype(np.int64)
+
+
+def _street_order(
+    x: np.ndarray, y: np.ndarray, street: np.ndarray, unit_id: np.ndarray, s: int
+) -> np.ndarray:
+    return _order_along(x, y, unit_id, np.flatnonzero(street == s))
+
+
+def _street_orders(
+    x: np.ndarray, y: np.ndarray, street: np.ndarray, unit_id: np.ndarray, n_streets: int
+) -> list[np.ndarray]:
+    """:func:`_street_order` of every street 0..n_streets-1, in one pass over the units."""
+    by_street = np.argsort(street, kind="stable")  # each street's indices in increasing order
+    bounds = np.searchsorted(street[by_street], np.arange(n_streets + 1))
+    return [
+        _order_along(x, y, unit_id, by_street[bounds[s] : bounds[s + 1]]) for s in range(n_streets)
+    ]
 
 
 def build_adjacency(
@@ -293,8 +424,8 @@ def build_adjacency(
         unit_id = np.arange(n)
     src: list[np.ndarray] = []
     dst: list[np.ndarray] = []
-    for s in np.unique(street):
-        order = _street_order(x, y, street, np.asarray(unit_id), int(s))
+    n_streets = int(street.max()) + 1 if n else 0
+    for order in _street_orders(x, y, street, np.asarray(unit_id), n_streets):
         if order.size < 2:
             continue
         a, b = order[:-1], order[1:]
@@ -341,8 +472,8 @@ def _assign_landlords(
         ("institutional", _INSTITUTIONAL_PORTFOLIO, "institutional portfolio"),
         ("local_private", _LOCAL_PRIVATE_PORTFOLIO, "local private"),
     ):
-        members = [int(i) for i in town_order if blank[i] and owner_type[i] == OWNER[kind]]
-        if not members:
+        members = town_order[blank[town_order] & (owner_type[town_order] == OWNER[kind])]
+        if not members.size:
             continue
         if size == 0:
             for i in members:
@@ -350,13 +481,13 @@ def _assign_landlords(
             continue
         n_groups = max(1, round(len(members) / size))
         width = len(str(n_groups))
-        for g, chunk in enumerate(np.array_split(np.array(members), n_groups)):
+        for g, chunk in enumerate(np.array_split(members, n_groups)):
             for i in chunk:
                 labels[int(i)] = f"{stem} {g + 1:0{width}d}"
     return labels
 
 
-def _assemble(
+def assemble_town(
     *,
     name: str,
     source: str,
@@ -370,10 +501,37 @@ def _assemble(
     owner_type: np.ndarray,
     landlord_labels: list[str],
     main_street: str | None,
-    max_gap_m: float,
-    cross_m: float,
-    where: str,
+    max_gap_m: float = MAX_GAP_M,
+    cross_m: float = CROSS_M,
+    where: str = "",
+    catchment: dict[str, float | str] | None = None,
 ) -> Town:
+    """Build a Town from per-unit values: streets, landlords and adjacency (module rules).
+
+    Shared by :func:`load_town`, :func:`generate_town` and ``sim.osm``.
+
+    Args:
+        name: Display name.
+        source: File path or ``"generated:<layout>"``.
+        unit_id: Unit ids (unique).
+        x: East coordinates, metres.
+        y: North coordinates, metres.
+        floorspace: Floorspace, m2.
+        street_labels: Street name of each unit.
+        initial_use: Category codes (``VACANT`` for empty).
+        initial_chain: True for chain occupiers.
+        owner_type: Owner type codes.
+        landlord_labels: Landlord label of each unit ("" to assign by the fixed rule).
+        main_street: Name of the main street, or None for the street with most units.
+        max_gap_m: Adjacency gap along a street, metres.
+        cross_m: Adjacency distance across streets, metres.
+        where: File or layout named in errors.
+        catchment: :class:`Town` catchment keywords (households, catchment_km,
+            density_decay_km, catchment_source); households are derived when absent.
+
+    Returns:
+        The town.
+    """
     street_names = tuple(dict.fromkeys(street_labels))
     street_index = {s: i for i, s in enumerate(street_names)}
     street = np.array([street_index[s] for s in street_labels], dtype=np.int32)
@@ -386,9 +544,7 @@ def _assemble(
         raise TownError(
             f"{where}: main street '{main_street}' is not one of {', '.join(street_names)}"
         )
-    order = np.concatenate(
-        [_street_order(x, y, street, unit_id, s) for s in range(len(street_names))]
-    )
+    order = np.concatenate(_street_orders(x, y, street, unit_id, len(street_names)))
     labels = _assign_landlords(order, owner_type, landlord_labels)
     landlord_names = tuple(dict.fromkeys(labels))
     ll_index = {s: i for i, s in enumerate(landlord_names)}
@@ -411,6 +567,7 @@ def _assemble(
         main_street=main,
         source=source,
         landlord_names=landlord_names,
+        **(catchment or {}),
     )
 
 
@@ -491,6 +648,7 @@ def load_town(
         raise TownError(f"{where}: file is empty; expected a header line {','.join(ALL_COLUMNS)}")
 
     name = path.stem
+    comment_settings: dict[str, tuple[int, str]] = {}
     reader = csv.reader(text.splitlines(keepends=True))
     header: list[str] | None = None
     header_line = 0
@@ -503,6 +661,15 @@ def load_town(
             comment = ",".join(row).lstrip()[1:].strip()
             if header is None and comment.lower().startswith("name:"):
                 name = comment[5:].strip() or name
+            setting = _SETTING.match(comment)
+            if header is None and setting:
+                key, value = setting.group(1).lower(), setting.group(2)
+                if key in comment_settings:
+                    raise TownError(
+                        f"{where} line {line}, {key}: set twice (also on line "
+                        f"{comment_settings[key][0]})"
+                    )
+                comment_settings[key] = (line, value)
             continue
         if header is None:
             header, header_line = [cell.strip().lower() for cell in row], line
@@ -557,7 +724,9 @@ def load_town(
         try:
             uid = int(raw)
         except ValueError:
-            raise bad("id", raw, "is not an integer") from None
+            raise bad("id", raw, f"is not an integer in [0, {MAX_UNIT_ID}]") from None
+        if not 0 <= uid <= MAX_UNIT_ID:
+            raise bad("id", raw, f"is outside [0, {MAX_UNIT_ID}] (2**53 - 1)")
         if uid in first_line:
             raise TownError(
                 f"{where} line {line}, column id: duplicate id {uid} "
@@ -571,9 +740,11 @@ def load_town(
             try:
                 val = float(raw)
             except ValueError:
-                raise bad(column, raw, "is not a number (metres)") from None
-            if not math.isfinite(val):
-                raise bad(column, raw, "is not a finite number (metres)")
+                val = float("nan")
+            if not abs(val) <= MAX_COORD_M:
+                raise bad(
+                    column, raw, f"is not a number in [-{MAX_COORD_M:g}, {MAX_COORD_M:g}] (m)"
+                )
             arr[k] = val
 
         raw = row[col["floorspace"]].strip()
@@ -634,7 +805,8 @@ def load_town(
 
         landlords.append(row[col["landlord"]].strip() if "landlord" in col else "")
 
-    return _assemble(
+    catchment = read_catchment(path, comment_settings)
+    return assemble_town(
         name=name,
         source=_display(path),
         unit_id=unit_id,
@@ -650,19 +822,101 @@ def load_town(
         max_gap_m=max_gap_m,
         cross_m=cross_m,
         where=where,
+        catchment=catchment,
     )
 
 
-def save_town(town: Town, path: str | Path) -> Path:
+def catchment_path(csv_path: str | Path) -> Path:
+    """The optional catchment file of a town CSV: the same name with ``.toml``."""
+    return Path(csv_path).with_suffix(".toml")
+
+
+def read_catchment(
+    csv_path: str | Path, comment_settings: dict[str, tuple[int, str]] | None = None
+) -> dict[str, float | str]:
+    """Read a town's catchment from its ``.toml`` file and CSV header comments.
+
+    Keys (all optional; see :data:`CATCHMENT_KEYS` and scenarios/towns/README.md):
+    ``households`` (number in (0, 1e7]), ``catchment_km`` (in [0.2, 50]) and
+    ``density_decay_km`` (in [0.05, 50]). They may be written in ``my_town.toml`` beside
+    ``my_town.csv`` or as comment lines above the CSV header (``# households = 12000``); a key
+    set in both places is an error.
+
+    Args:
+        csv_path: The town CSV (its ``.toml`` sibling is read if it exists).
+        comment_settings: ``key -> (line, value text)`` from the CSV's header comments.
+
+    Returns:
+        Keyword arguments of :class:`Town`: the keys found, and ``catchment_source``
+        ``"file"`` if ``households`` was given (else households is left to the default).
+
+    Raises:
+        TownError: a one-line message naming the file, line or key, and the allowed range.
+    """
+    where = _oneline(str(csv_path))
+    found: dict[str, tuple[str, object]] = {}  # key -> (where it was set, value)
+    for key, (line, text) in (comment_settings or {}).items():
+        at = f"{where} line {line}, {key}"
+        if key not in CATCHMENT_KEYS:
+            raise TownError(
+                f"{at}: unknown setting{_suggest(key, tuple(CATCHMENT_KEYS))} "
+                f"(allowed: {', '.join(CATCHMENT_KEYS)})"
+            )
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text
+        found[key] = (at, value)
+    toml = catchment_path(csv_path)
+    if toml.is_file():
+        twhere = _oneline(str(toml))
+        try:
+            data = tomllib.loads(toml.read_text(encoding="utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise TownError(f"{twhere}: not a UTF-8 text file ({exc.reason})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise TownError(f"{twhere}: not valid TOML ({_oneline(str(exc))})") from None
+        for key, value in data.items():
+            at = f"{twhere}, key {_oneline(key)}"
+            if key not in CATCHMENT_KEYS:
+                raise TownError(
+                    f"{at}: unknown key{_suggest(key, tuple(CATCHMENT_KEYS))} "
+                    f"(allowed: {', '.join(CATCHMENT_KEYS)})"
+                )
+            if key in found:
+                raise TownError(f"{at}: also set in {found[key][0]}; set it in one place")
+            found[key] = (at, value)
+    out: dict[str, float | str] = {}
+    for key, (at, value) in found.items():
+        lo, hi, unit, open_lo = CATCHMENT_KEYS[key]
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok:
+            ok = (lo < value if open_lo else lo <= value) and value <= hi  # False for nan
+        if not ok:
+            rng = f"> {lo:g} and <= {hi:g}" if open_lo else f"in [{lo:g}, {hi:g}]"
+            raise TownError(f"{at}: {_oneline(repr(value))} is not a number {rng} ({unit})")
+        out[key] = float(value)
+    if "households" in out:
+        out["catchment_source"] = CATCHMENT_FILE
+    return out
+
+
+def save_town(
+    town: Town, path: str | Path, *, catchment: bool = True, comments: tuple[str, ...] = ()
+) -> Path:
     """Write a town as CSV (the :func:`load_town` format, all columns).
 
     Numbers are written with Python's shortest round-trip ``repr``, streets and landlords in
     order of first appearance, so ``load_town(save_town(t, p))`` reproduces every array of
-    ``t`` exactly (provided ``t.main_street`` is the street with most units).
+    ``t`` exactly (provided ``t.main_street`` is the street with most units), and its
+    catchment: header comments ``# households = ...`` (and radius, decay) unless the
+    households were derived from floorspace, which loading derives again.
 
     Args:
         town: The town to write.
         path: Destination file (parent directories are created).
+        catchment: Write the catchment comments (False when a ``.toml`` will hold them).
+        comments: Extra comment lines written under the name (without ``#``).
 
     Returns:
         The path written.
@@ -671,6 +925,10 @@ def save_town(town: Town, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(f"# name: {_oneline(town.name)}\n")
+        for line in comments:
+            fh.write(f"# {_oneline(line)}\n")
+        if catchment:
+            fh.write(_catchment_comments(town))
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(ALL_COLUMNS)
         for i in range(town.n_units):
@@ -689,6 +947,18 @@ def save_town(town: Town, path: str | Path) -> Path:
                 ]
             )
     return path
+
+
+def _catchment_comments(town: Town) -> str:
+    """Header comment lines of a town's catchment (see :func:`save_town`)."""
+    if town.catchment_source == CATCHMENT_DERIVED:
+        lines = [f"# catchment: {_num(town.households)} households, {CATCHMENT_DERIVED}"]
+    else:
+        lines = [f"# households = {_num(town.households)}"]
+    for key in ("catchment_km", "density_decay_km"):
+        if getattr(town, key) is not None:
+            lines.append(f"# {key} = {_num(getattr(town, key))}")
+    return "\n".join(lines) + "\n"
 
 
 def _num(v: float) -> str:
@@ -758,6 +1028,17 @@ def _slots(spec: _StreetSpec, scale: float) -> np.ndarray:
     return np.concatenate(out)
 
 
+def _slot_bound(specs: tuple[_StreetSpec, ...], scale: float) -> int:
+    """Frontage slots of a layout before junction gaps: at least :func:`_slots`' count."""
+    total = 0
+    for spec in specs:
+        x0, y0 = spec.start[0] * scale, spec.start[1] * scale
+        x1, y1 = spec.end[0] * scale, spec.end[1] * scale
+        length = math.hypot(x1 - x0, y1 - y0)  # as in _slots
+        total += 2 * max(0, math.ceil((length - _FRONTAGE_M / 2) / _FRONTAGE_M))
+    return total
+
+
 def _allocate(total: int, shares: np.ndarray) -> np.ndarray:
     """Integer counts summing to ``total`` in proportion to ``shares`` (largest remainder)."""
     raw = total * shares / shares.sum()
@@ -817,15 +1098,24 @@ def generate_town(
         The town; identical arrays for identical arguments.
     """
     specs = _layout_specs(layout)
-    if not isinstance(n_units, int | np.integer) or n_units < 1:
-        raise TownError(f"generated:{layout}: n_units {n_units!r} is not an integer >= 1")
+    if not isinstance(n_units, int | np.integer) or not 1 <= n_units <= MAX_GENERATED_UNITS:
+        raise TownError(
+            f"generated:{layout}: n_units {n_units!r} is not an integer in "
+            f"[1, {MAX_GENERATED_UNITS}]"
+        )
+    if not isinstance(seed, int | np.integer) or not 0 <= seed <= 2**63 - 1:
+        raise TownError(f"generated:{layout}: seed {seed!r} is not an integer in [0, 2**63 - 1]")
     # A layout stands in for a data file, not a model draw, so this module builds its own
     # generator from the arguments instead of taking one of the run's named streams.
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, _LAYOUT_KEY[layout]])))
 
     n = int(n_units)
     scale = 30.0
-    while True:  # grow the town until enough frontage slots
+    # Skip the scales at which even every frontage slot with no junction gaps (an upper bound
+    # on the slots, growing with the scale) would be too few; then grow until enough slots.
+    while _slot_bound(specs, scale) * _FILL[layout] < n:
+        scale += _FRONTAGE_M / 2
+    while True:
         slots = [_slots(s, scale) for s in specs]
         if sum(len(sl) for sl in slots) * _FILL[layout] >= n:
             break
@@ -878,7 +1168,7 @@ def generate_town(
         k = int(off[0]) if off.size else int(council_idx[-1])
         use[k], chain[k] = CAT["community"], False
 
-    return _assemble(
+    return assemble_town(
         name=name or f"Generated {layout} town (seed {seed})",
         source=f"generated:{layout}",
         unit_id=np.arange(1, n + 1, dtype=np.int64),

@@ -9,13 +9,19 @@ import pytest
 
 from sim.categories import CAT, OWNER, VACANT
 from sim.town import (
+    CATCHMENT_DERIVED,
+    CATCHMENT_KEYS,
     DETOUR_FACTOR,
     EXAMPLE_TOWN,
     LAYOUTS,
+    REFERENCE_FLOORSPACE_M2,
+    REFERENCE_HOUSEHOLDS,
+    REFERENCE_UNITS,
     SCENARIOS_DIR,
     Town,
     TownError,
     build_adjacency,
+    derived_households,
     generate_town,
     load_town,
     resolve_town,
@@ -111,15 +117,19 @@ def test_types_and_read_only() -> None:
     assert cx == pytest.approx(town.x.mean()) and cy == pytest.approx(town.y.mean())
 
 
-def test_walk_distance() -> None:
+def test_walk_distance_from_sources() -> None:
     town = generate_town("cross", 40)
-    d = town.walk_distance()
-    assert d.shape == (40, 40) and d.dtype == np.float64
-    assert np.all(d.diagonal() == 0) and np.allclose(d, d.T)
-    i, j = 3, 17
-    euclid = np.hypot(town.x[i] - town.x[j], town.y[i] - town.y[j])
-    assert d[i, j] == pytest.approx(DETOUR_FACTOR * euclid)
-    assert town.walk_distance() is d  # cached
+    d = town.walk_distance_from([3, 17])
+    assert d.shape == (2, 40) and d.dtype == np.float64
+    assert d[0, 3] == 0 and d[1, 17] == 0
+    euclid = np.hypot(town.x[3] - town.x[17], town.y[3] - town.y[17])
+    assert d[0, 17] == pytest.approx(DETOUR_FACTOR * euclid)
+    assert d[1, 3] == pytest.approx(d[0, 17])
+    k = 25
+    assert d[0, k] == pytest.approx(
+        DETOUR_FACTOR * np.hypot(town.x[3] - town.x[k], town.y[3] - town.y[k])
+    )
+    assert town.walk_distance_from(np.array([], dtype=np.int64)).shape == (0, 40)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +200,15 @@ def bad_file(tmp_path: Path, lines: list[str], header: str = HEADER) -> Path:
     ("row", "line", "column", "fragment"),
     [
         ("9,abc,0,80,High Street,comparison,local_private,,L", 4, "x", "'abc' is not a number"),
-        ("9,0,inf,80,High Street,comparison,local_private,,L", 4, "y", "finite"),
+        ("9,0,inf,80,High Street,comparison,local_private,,L", 4, "y", "in [-1e+07, 1e+07] (m)"),
+        # numbers that overflowed further down (issue 15): refused with their allowed range
+        (f"{2**70},0,0,80,High Street,comparison,local_private,,L", 4, "id", "outside [0, "),
+        ("-1,0,0,80,High Street,comparison,local_private,,L", 4, "id", "outside [0, "),
+        ("9,1e300,0,80,High Street,comparison,local_private,,L", 4, "x", "'1e300' is not a"),
+        ("9,0,-1e300,80,High Street,comparison,local_private,,L", 4, "y", "[-1e+07, 1e+07]"),
+        ("9,10000001,0,80,High Street,comparison,local_private,,L", 4, "x", "[-1e+07, 1e+07]"),
+        ("9,0,0,1e308,High Street,comparison,local_private,,L", 4, "floorspace", "<= 100000"),
+        ("9,0,0,1e400,High Street,comparison,local_private,,L", 4, "floorspace", "<= 100000"),
         ("9,0,0,-3,High Street,comparison,local_private,,L", 4, "floorspace", "'-3'"),
         ("9,0,0,0,High Street,comparison,local_private,,L", 4, "floorspace", "> 0"),
         ("9,0,0,200000,High Street,comparison,local_private,,L", 4, "floorspace", "100000"),
@@ -422,3 +440,196 @@ def test_bundled_layout_files_match_generator() -> None:
     for layout in LAYOUTS:
         saved = load_town(SCENARIOS_DIR / "towns" / f"{layout}.csv")
         assert_same_town(saved, generate_town(layout))
+
+
+def test_generated_and_resolved_bounds() -> None:
+    with pytest.raises(TownError, match=r"n_units 100001 is not an integer in \[1, 100000\]"):
+        generate_town("linear", 100_001)
+    with pytest.raises(TownError, match="seed -1"):
+        generate_town("linear", 10, seed=-1)
+    for spec in (f"generated:linear:{2**70}", "generated:grid:10:-1", f"generated:cross:5:{2**64}"):
+        with pytest.raises(TownError) as info:
+            resolve_town(spec)
+        assert "\n" not in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Catchment (issue 15): households in the town, from its file or derived from floorspace
+
+
+def test_reference_is_the_example_town() -> None:
+    town = load_town(EXAMPLE_TOWN)
+    assert town.n_units == REFERENCE_UNITS
+    assert town.total_floorspace == REFERENCE_FLOORSPACE_M2
+    assert town.households == REFERENCE_HOUSEHOLDS
+    assert town.catchment_source == CATCHMENT_DERIVED
+    assert town.catchment_km is None and town.density_decay_km is None
+    assert town.calibration_warning() is None
+
+
+def test_catchment_bounds_are_the_parameters_bounds() -> None:
+    import dataclasses
+
+    from sim.params import Params
+
+    pars = Params()
+    where = {"households": pars.run, "catchment_km": pars.residents}
+    where["density_decay_km"] = pars.residents
+    for key, (lo, hi, _, _) in CATCHMENT_KEYS.items():
+        meta = {f.name: f.metadata for f in dataclasses.fields(where[key])}[key]
+        assert (meta["lo"], meta["hi"]) == (lo, hi), key
+    assert REFERENCE_HOUSEHOLDS == pars.run.households
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_derived_catchment_scales_with_floorspace(layout: str) -> None:
+    small, big = generate_town(layout, 60), generate_town(layout, 900)
+    for town in (small, big):
+        assert town.catchment_source == "derived from floorspace"
+        ratio = town.households / town.total_floorspace
+        assert ratio == pytest.approx(REFERENCE_HOUSEHOLDS / REFERENCE_FLOORSPACE_M2, rel=1e-3)
+    assert 5 < big.households / small.households < 30
+    assert derived_households(0.0) == 1.0
+
+
+def test_catchment_from_toml_beside_the_csv(tmp_path: Path) -> None:
+    path = save_town(generate_town("cross", 50), tmp_path / "my_town.csv")
+    (tmp_path / "my_town.toml").write_text(
+        "# my catchment\nhouseholds = 12_000\ncatchment_km = 3\ndensity_decay_km = 1.2\n",
+        encoding="utf-8-sig",
+    )
+    town = load_town(path)
+    assert town.households == 12000.0 and town.catchment_source == "file"
+    assert town.catchment_km == 3.0 and town.density_decay_km == 1.2
+    # radius only: households stay derived
+    (tmp_path / "my_town.toml").write_text("catchment_km = 2.5\n")
+    town = load_town(path)
+    assert town.catchment_source == CATCHMENT_DERIVED and town.catchment_km == 2.5
+
+
+def test_catchment_from_header_comments(tmp_path: Path) -> None:
+    text = "# name: Twin\n# households = 4500\n#density_decay_km=0.8\n" + HEADER + "\n"
+    town = load_town(write(tmp_path, text + "\n".join(GOOD) + "\n"))
+    assert town.households == 4500.0 and town.catchment_source == "file"
+    assert town.density_decay_km == 0.8 and town.catchment_km is None
+    assert town.name == "Twin"
+
+
+def test_catchment_round_trip(tmp_path: Path) -> None:
+    base = generate_town("linear", 40)
+    given = Town(
+        **{
+            k: getattr(base, k)
+            for k in (*ARRAYS, "name", "street_names", "main_street", "source", "landlord_names")
+        },
+        households=777.0,
+        catchment_km=2.0,
+    )
+    assert given.catchment_source == "given"
+    back = load_town(save_town(given, tmp_path / "g.csv"))
+    assert back.households == 777.0 and back.catchment_km == 2.0
+    assert back.catchment_source == "file" and back.density_decay_km is None
+    derived = load_town(save_town(base, tmp_path / "d.csv"))
+    assert derived.catchment_source == CATCHMENT_DERIVED
+    assert derived.households == base.households
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "fragment"),
+    [
+        (
+            "toml",
+            "households = -5",
+            "my_town.toml, key households: -5 is not a number > 0 and <= 1e+07 (households)",
+        ),
+        ("toml", "households = 0", "> 0 and <= 1e+07"),
+        ("toml", "households = 1e8", "my_town.toml, key households: 100000000.0 is not"),
+        ("toml", "households = nan", "nan is not a number"),
+        ("toml", "households = inf", "inf is not a number"),
+        ("toml", "households = true", "True is not a number"),
+        ("toml", "households = '12000'", "'12000' is not a number"),
+        ("toml", "catchment_km = 0.1", "key catchment_km: 0.1 is not a number in [0.2, 50] (km)"),
+        ("toml", "density_decay_km = 1e400", "key density_decay_km: inf is not"),
+        ("toml", "houshold = 3", "key houshold: unknown key; did you mean 'households'?"),
+        ("toml", "[catchment]\nhouseholds = 3", "key catchment: unknown key"),
+        ("toml", "households = ", "my_town.toml: not valid TOML"),
+        ("csv", "# households = lots", "my_town.csv line 1, households: 'lots' is not a number"),
+        ("csv", "# households = 1e400", "line 1, households: inf is not a number"),
+        ("csv", "# radius = 3", "my_town.csv line 1, radius: unknown setting"),
+        ("csv", "# households = 3\n# households = 4", "line 2, households: set twice"),
+        ("both", "households = 3", "my_town.toml, key households: also set in"),
+    ],
+)
+def test_bad_catchment(tmp_path: Path, where: str, text: str, fragment: str) -> None:
+    head = text + "\n" if where == "csv" else ""
+    if where == "both":
+        head = "# households = 5\n"
+    path = write(tmp_path, head + HEADER + "\n" + "\n".join(GOOD) + "\n", name="my_town.csv")
+    if where in ("toml", "both"):
+        (tmp_path / "my_town.toml").write_text(text + "\n")
+    with pytest.raises(TownError) as info:
+        load_town(path)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert fragment in msg
+
+
+def test_calibration_warning() -> None:
+    assert generate_town("grid", 300).calibration_warning() is None
+    tiny = generate_town("linear", 12)
+    msg = tiny.calibration_warning()
+    assert msg is not None and "\n" not in msg
+    assert "12 units (calibrated range 30-3,000)" in msg
+    assert "households per m2" not in msg
+    huge = generate_town("grid", 5000).calibration_warning()
+    assert huge is not None and "5,000 units" in huge
+    base = generate_town("cross", 200)
+    keys = (*ARRAYS, "name", "street_names", "main_street", "source", "landlord_names")
+    for factor, warned in ((3.5, True), (2.5, False), (1 / 3.5, True), (1 / 2.5, False)):
+        t = Town(**{k: getattr(base, k) for k in keys}, households=base.households * factor)
+        w = t.calibration_warning()
+        assert (w is not None) == warned, factor
+        if warned:
+            assert "households per m2 of floorspace (calibrated range 0.23-2)" in w
+
+
+@pytest.mark.parametrize(
+    ("row", "fragment"),
+    [
+        (f"{2**70},0,0,80,High Street,comparison,local_private,,L", "column id:"),
+        ("9,1e300,0,80,High Street,comparison,local_private,,L", "column x:"),
+        ("9,0,0,1e308,High Street,comparison,local_private,,L", "column floorspace:"),
+    ],
+)
+def test_cli_refuses_overflowing_numbers(
+    tmp_path: Path, row: str, fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.cli import main
+
+    path = bad_file(tmp_path, [*GOOD, row])
+    out = tmp_path / "out"
+    rc = main(
+        ["run", "consumer_led", "--town", str(path), "--out", str(out), "--seed", "1", "--quiet"]
+    )
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("\n") == 1 and err.startswith("towncentre: error: ")
+    assert fragment in err and "Traceback" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad_town.csv"]
+
+
+def test_checkpoint_keeps_the_catchment(tmp_path: Path) -> None:
+    from sim.checkpoint import load_checkpoint, save_checkpoint, town_hash
+    from sim.model import TownModel
+
+    base = generate_town("linear", 30)
+    keys = (*ARRAYS, "name", "street_names", "main_street", "source", "landlord_names")
+    town = Town(**{k: getattr(base, k) for k in keys}, households=4321.0, density_decay_km=0.9)
+    assert town_hash(town) != town_hash(base)
+    model = TownModel("consumer_led", None, town, residents=50, years=1 / 52, rng=5)
+    model.step()
+    back = load_checkpoint(save_checkpoint(model, tmp_path / "ck.npz")).town
+    assert (back.households, back.catchment_km, back.density_decay_km) == (4321.0, None, 0.9)
+    assert back.catchment_source == "given"
+    assert town_hash(back) == town_hash(town)
