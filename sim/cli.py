@@ -309,8 +309,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(
         f"{scn.name}, seed {seed}: {meta['residents']} residents, {meta['years']:g} years "
         f"after {meta['burn_in_weeks']} burn-in weeks, town {meta['town']['name']}, "
-        f"drivers {meta['drivers']['name']}"
+        f"drivers {meta['drivers']['name']}; catchment {meta['town']['households']:,.0f} "
+        f"households ({meta['town']['catchment_source']})"
     )
+    if meta["town"]["warning"]:
+        print(f"{PROG}: {meta['town']['warning']}", file=sys.stderr)
     outcomes = summary["outcomes"]
     w = max(len(k) for k in outcomes)
     print(f"{'outcome':<{w}}  final-year mean")

@@ -97,6 +97,19 @@ def _split_overrides(kwargs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _with_catchment(pars: Params, town: Town) -> Params:
+    """The parameters with the town's catchment: its households where ``run.households`` is 0
+    (the default), and the catchment radius and density decay where the town file gives them."""
+    over: dict[str, dict[str, Any]] = {"run": {}, "residents": {}}
+    if pars.run.households <= 0:
+        over["run"]["households"] = float(town.households)
+    if town.catchment_km is not None:
+        over["residents"]["catchment_km"] = float(town.catchment_km)
+    if town.density_decay_km is not None:
+        over["residents"]["density_decay_km"] = float(town.density_decay_km)
+    return pars.replace(over)
+
+
 class TownModel(mesa.Model):
     """Agent-based model of a town centre under a governance scenario.
 
@@ -146,7 +159,7 @@ class TownModel(mesa.Model):
             )
         extra = _split_overrides(params)
         extra.setdefault("run", {}).update(run_over)
-        self.pars: Params = pars.replace(extra)
+        self.pars: Params = _with_catchment(pars.replace(extra), self.town)
         self.pars_burn_in: Params = self.pars.levers()
         rp = self.pars.run
         self.burn_in = int(rp.burn_in_weeks)

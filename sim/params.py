@@ -47,7 +47,7 @@ class RunPars:
     years: float = P(10.0, 1 / 52, 200.0, unit="years", label="Years simulated after burn-in", kind="run")
     burn_in_weeks: int = P(52, 0, 1040, unit="weeks", label="Burn-in weeks under default (market) levers", kind="run")
     residents: int = P(5000, 0, 5_000_000, unit="agents", label="Simulated residents", kind="run")
-    households: float = P(30000.0, 0.0, 1e7, unit="households", source="assumption: a market town and its rural catchment", label="Households represented", kind="run")
+    households: float = P(0.0, 0.0, 1e7, unit="households (0: the town's catchment)", source="the town's catchment (town file, or derived from its floorspace: sim.town.derived_households)", label="Households represented (0: the town's own catchment)", kind="run")
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ class LandlordPars:
 class EntrantPars:
     """Prospective occupiers and their entry decision (MODEL.md, "Entrants")."""
 
-    arrival_rate: float = P(1.935, 0.0, 100.0, unit="applicants/week", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Prospective occupiers per week")
+    arrival_rate: float = P(1.935, 0.0, 100.0, unit="applicants/week per 30,000 households", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Prospective occupiers per week")
     signal_elasticity: float = P(1.0, 0.0, 5.0, unit="elasticity", label="Arrivals' response to spend per unit")
     chain_share: float = P(0.3574, 0.0, 1.0, unit="share", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Share of applicants that are chains")
     hurdle: float = P(0.05, -1.0, 5.0, unit="profit / costs", label="Independents' entry hurdle")

@@ -146,7 +146,10 @@ def report_markdown(
         f"(common random numbers: replicate *i* of every scenario uses the same run seed, "
         f"derived from base seed {result.base_seed}).",
         "",
-        f"- Town: {m['town']['name']} ({m['town']['units']} units; `{m['town']['source']}`)",
+        f"- Town: {m['town']['name']} ({m['town']['units']} units; `{m['town']['source']}`); "
+        f"catchment {m['town']['households']:,.0f} households "
+        f"({m['town']['catchment_source']})",
+        *([f"- **Warning:** {m['town']['warning']}"] if m["town"].get("warning") else []),
         f"- Drivers: {m['drivers']['name']} (`{m['drivers']['file']}`)"
         + (f": {m['drivers']['description']}" if m["drivers"]["description"] else ""),
         f"- Residents simulated: {m['residents']}; years after burn-in: {m['years']}; "

@@ -82,6 +82,8 @@ class Inputs:
 def _town_spec(spec: Any, town: Town) -> Any:
     if isinstance(spec, Town) or Path(town.source).is_file():
         return town
+    if spec is None:
+        return None  # the bundled example town
     return str(spec)  # a layout name or generated:<layout>:<n>:<seed>, independent of cwd
 
 
@@ -243,6 +245,19 @@ def run_one(
     return df, run_meta(model)
 
 
+def town_meta(town: Town) -> dict[str, Any]:
+    """A town's name, source, size and catchment for summaries and reports, with the warning
+    of :meth:`~sim.town.Town.calibration_warning` (None inside the calibrated range)."""
+    return {
+        "name": town.name,
+        "source": town.source,
+        "units": int(town.n_units),
+        "households": float(town.households),
+        "catchment_source": town.catchment_source,
+        "warning": town.calibration_warning(),
+    }
+
+
 def run_meta(model: Any) -> dict[str, Any]:
     """Metadata of a run for ``summary.json`` (no wall-clock times: the file is reproducible).
 
@@ -258,7 +273,7 @@ def run_meta(model: Any) -> dict[str, Any]:
         "seed": int(model.run_seed),
         "scenario": {"name": scn.name, "file": scn.source, "description": scn.description},
         "drivers": {"name": drv.name, "file": drv.source, "description": drv.description},
-        "town": {"name": twn.name, "source": twn.source, "units": int(twn.n_units)},
+        "town": town_meta(twn),
         "version": sim.__version__,
         "residents": int(rp.residents),
         "years": float(rp.years),
@@ -443,7 +458,7 @@ def _assemble(
             "file": inp.drivers.source,
             "description": inp.drivers.description,
         },
-        "town": {"name": inp.town.name, "source": inp.town.source, "units": int(inp.town.n_units)},
+        "town": town_meta(inp.town),
         "residents": res_set[0] if len(res_set) == 1 else res_set,
         "years": yrs_set[0] if len(yrs_set) == 1 else yrs_set,
         "burn_in_weeks": burn_set[0] if len(burn_set) == 1 else burn_set,

@@ -25,7 +25,7 @@ from sim.categories import (
 )
 from sim.ledger import Ledger
 from sim.params import CouncilPars, Params
-from sim.town import Town
+from sim.town import REFERENCE_HOUSEHOLDS, Town
 
 N_INCOME = 3  # income bands: low, middle, high
 #: Town Team budget heads, in the order of its allocation vector.
@@ -220,6 +220,7 @@ class World:
     col: Collective
     ledger: Ledger
     weight: float  # households represented by one simulated resident
+    market_scale: float  # the town's households / the calibrated reference town's (30,000)
     pref: np.ndarray  # float64 (n_taste, N_CAT) category preferences
     indep_taste: np.ndarray  # float64 (n_taste,) taste for independents
     arrival: np.ndarray  # int32 (n_sectors,) unit nearest each sector's arrival point
@@ -399,6 +400,7 @@ def init_world(
         col=col,
         ledger=Ledger(),
         weight=(pars.run.households / R if R else 0.0),
+        market_scale=pars.run.households / REFERENCE_HOUSEHOLDS,
         pref=pref,
         indep_taste=indep_taste,
         arrival=arrival,

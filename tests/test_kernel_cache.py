@@ -119,7 +119,7 @@ import numba
 from sim import logit
 print(numba.config.CACHE_DIR)
 print(sim.KERNEL_CACHE_DIR)
-print(logit.pick_logit_nb._cache._cache_path)
+print(logit.guide_tables_nb._cache._cache_path)
 """
 
 
@@ -200,5 +200,5 @@ def test_kernels_compiled_reads_the_index_files(tmp_path, monkeypatch):
     monkeypatch.setattr(sim, "KERNEL_CACHE_DIR", tmp_path)
     (tmp_path / "sim_0123").mkdir()  # numba makes its folders at import
     assert not sim.kernels_compiled()
-    (tmp_path / "sim_0123" / "logit.pick_logit_nb-17.py311.nbi").write_bytes(b"")
+    (tmp_path / "sim_0123" / "logit.guide_tables_nb-17.py311.nbi").write_bytes(b"")
     assert sim.kernels_compiled()

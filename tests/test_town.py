@@ -478,7 +478,8 @@ def test_catchment_bounds_are_the_parameters_bounds() -> None:
     for key, (lo, hi, _, _) in CATCHMENT_KEYS.items():
         meta = {f.name: f.metadata for f in dataclasses.fields(where[key])}[key]
         assert (meta["lo"], meta["hi"]) == (lo, hi), key
-    assert REFERENCE_HOUSEHOLDS == pars.run.households
+    assert pars.run.households == 0.0  # 0: the town's own catchment
+    assert REFERENCE_HOUSEHOLDS == 30_000.0
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -3,7 +3,9 @@
 
 Each week, applicants come from four sources (counts drawn from the ``arrivals`` stream):
 
-1. the market: Poisson(arrival_rate x signal x spend multiplier) applicants, where the signal
+1. the market: Poisson(arrival_rate x market scale x signal x spend multiplier) applicants
+   (the market scale is the town's households over the calibrated reference town's, so a
+   town's arrivals grow with its market, not per town), where the signal
    is the centre's rolling commercial revenue per m2 relative to week 0 raised to
    ``signal_elasticity``, at least ``signal_floor`` (entrepreneurs keep scouting a dead
    centre); each has a category drawn from the entry mix (``entrants.mix_*``) and is a chain
@@ -80,7 +82,7 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     signal = (col.rev_all / col.spend_ref) ** ep.signal_elasticity if col.spend_ref > 0 else 0.0
     means = np.array(
         [
-            ep.arrival_rate * max(signal, ep.signal_floor) * now.spend_mult,
+            ep.arrival_rate * world.market_scale * max(signal, ep.signal_floor) * now.spend_mult,
             (col.pool_startup_council + col.pool_startup_tt) / cp.startup_cost,
             col.brokered,
             col.recruit,
