@@ -38,6 +38,7 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1019,6 +1020,31 @@ def ChartView(model: VizModel, title: str) -> None:
         )
 
 
+def play_weeks(model: TownModel, going: Callable[[], bool], draw: Callable[[], None]) -> None:
+    """Step a model while ``going()`` and the run is not over, drawing between weeks.
+
+    A frame is drawn after the first week, then at most every :data:`FRAME_SECONDS` and
+    never sooner than twice the last frame's drawing time, so drawing takes at most a third
+    of the time however large the town; the weeks in between are not drawn. The last week
+    run is drawn at the end.
+
+    Args:
+        model: The model (the page's, with its baseline).
+        going: False to stop (Pause).
+        draw: Draws the page.
+    """
+    due = time.monotonic()
+    while going() and model.running:
+        model.step()
+        if time.monotonic() >= due:
+            start = time.monotonic()
+            draw()
+            cost = time.monotonic() - start
+            due = time.monotonic() + max(FRAME_SECONDS, 2.0 * cost)
+        time.sleep(PLAY_PAUSE)
+    draw()
+
+
 @solara.component
 def Progress(model: VizModel) -> None:
     """The week and date of the run (re-drawn after every rendered step)."""
@@ -1031,9 +1057,8 @@ def Progress(model: VizModel) -> None:
 def RunPanel(settings: Settings, model: solara.Reactive[VizModel]) -> None:
     """Reset, Play/Pause and Step, the week and date, and why a Reset was refused.
 
-    Play steps the model in a thread and draws the page between weeks, at most every
-    :data:`FRAME_SECONDS` (weeks in between are not drawn, so a slow frame does not slow
-    the run by much). Reset builds ``VizModel(controls=settings)`` from the values shown and,
+    Play steps the model in a thread (:func:`play_weeks`), drawing the page between weeks
+    now and then. Reset builds ``VizModel(controls=settings)`` from the values shown and,
     if they are not valid, refuses: the run goes on unchanged and the reason is shown.
 
     Mesa's ``ModelController`` draws in a second thread beside the stepping one; with Solara
@@ -1044,16 +1069,9 @@ def RunPanel(settings: Settings, model: solara.Reactive[VizModel]) -> None:
     playing = solara.use_reactive(False)
     refused = solara.use_reactive("")
 
-    def play() -> None:  # the stepping thread, while playing: a frame every FRAME_SECONDS
-        m, drawn = model.value, time.monotonic()
-        while playing.value and m.running:
-            m.step()
-            if time.monotonic() - drawn >= FRAME_SECONDS:
-                force_update()
-                drawn = time.monotonic()
-            time.sleep(PLAY_PAUSE)
+    def play() -> None:  # the stepping thread, while playing
+        play_weeks(model.value, lambda: playing.value, force_update)
         playing.value = False
-        force_update()
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
@@ -1223,6 +1241,7 @@ __all__ = [
     "draw_map",
     "map_legend_html",
     "parse_seed",
+    "play_weeks",
     "scenario_values",
     "series",
     "street_labels",

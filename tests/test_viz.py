@@ -15,6 +15,7 @@ import io
 import socket
 import stat
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -437,6 +438,26 @@ def test_public_money_panel_uses_public_spend_when_collected(stepped):
     cap = viz.chart_caption(stepped, "Council's balance")
     assert "£" in cap and "GBP" not in cap
     assert set(viz.PUBLIC_MONEY) <= set(viz.CHARTS)
+
+
+def test_play_draws_now_and_then_and_stops_on_pause_or_at_the_end(monkeypatch):
+    monkeypatch.setattr(viz, "PLAY_PAUSE", 0.0)
+    monkeypatch.setattr(viz, "FRAME_SECONDS", 0.0)
+    m = viz.VizModel(controls=_settings("town_team", seed=4))
+    frames: list[int] = []
+
+    def slow_draw() -> None:  # a frame costs 30 ms, about ten weeks here
+        frames.append(m.steps)
+        time.sleep(0.03)
+
+    viz.play_weeks(m, lambda: m.steps < 40, slow_draw)
+    assert m.steps == 40 and m.baseline.steps == 40, "paused after week 40"
+    assert frames[0] == 1 and frames[-1] == 40, "the first and the last week are drawn"
+    assert 3 <= len(frames) < 30, "weeks between frames are not drawn"
+    drawn: list[int] = []
+    viz.play_weeks(m, lambda: True, lambda: drawn.append(m.steps))
+    assert not m.running and drawn[-1] == m.steps > 40, "plays to the end of the run"
+    assert m.steps == m.baseline.steps
 
 
 def test_series_never_shows_ragged_lengths(stepped, monkeypatch):
