@@ -381,9 +381,7 @@ def _checkpointing(args: argparse.Namespace, out: Path) -> dict[str, Any]:
 
 
 def _add_viz_parsers(sub: Any) -> None:
-    v = sub.add_parser(
-        "viz", help="explore a town in the browser (Mesa SolaraViz page on localhost)"
-    )
+    v = sub.add_parser("viz", help="explore a town in the browser (a Mesa page on localhost)")
     v.add_argument("--town", metavar="F", help="town CSV, bundled town or layout")
     v.add_argument("--scenario", metavar="F", help="scenario name or TOML file first selected")
     v.add_argument("--drivers", metavar="F", help="drivers file or bundled name")
