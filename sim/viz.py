@@ -31,11 +31,10 @@ The page is configured by environment variables set by ``towncentre viz`` (see
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -967,31 +966,12 @@ def _slug(title: str) -> str:
 
 
 @solara.component
-def FigurePNG(fig: Figure, dependencies: list[Any]) -> None:
-    """A figure as a PNG image in the page (redrawn when ``dependencies`` change).
-
-    Sent as a data URL in a text message: ``solara.FigureMatplotlib`` sends the PNG as a
-    binary buffer, and with Solara 1.64 binary updates made from the drawing thread while
-    playing stopped reaching the browser once a button had been clicked (the page froze until
-    the run ended).
-    """
-
-    def png() -> str:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return base64.b64encode(buf.getvalue()).decode("ascii")
-
-    data = solara.use_memo(png, dependencies)
-    solara.HTML(tag="img", attributes={"src": f"data:image/png;base64,{data}"})
-
-
-@solara.component
 def MapView(model: TownModel) -> None:
     """The town map with its legend (re-drawn after every rendered step)."""
     tick = update_counter.get()
     fig = draw_map(model)
     with solara.Column(classes=["tc-map"], gap="0px"):
-        FigurePNG(fig, [id(model), model.steps, tick])
+        solara.FigureMatplotlib(fig, dependencies=[id(model), model.steps, tick], format="png")
         solara.HTML(tag="div", unsafe_innerHTML=map_legend_html())
 
 
@@ -1001,7 +981,7 @@ def CatchmentView(model: TownModel) -> None:
     tick = update_counter.get()
     fig = draw_catchment(model)
     with solara.Column(classes=["tc-catchment"]):
-        FigurePNG(fig, [id(model), model.steps, tick])
+        solara.FigureMatplotlib(fig, dependencies=[id(model), model.steps, tick], format="png")
 
 
 @solara.component
@@ -1012,7 +992,7 @@ def ChartView(model: VizModel, title: str) -> None:
     slug = _slug(title)
     with solara.Column(classes=[f"tc-chart-{slug}"], gap="0px"):
         solara.Text(title, style={"font-weight": "bold", "font-size": "15px"})
-        FigurePNG(fig, [id(model), model.steps, tick])
+        solara.FigureMatplotlib(fig, dependencies=[id(model), model.steps, tick], format="png")
         solara.HTML(
             tag="div",
             unsafe_innerHTML=chart_caption_html(model, title),
@@ -1025,8 +1005,8 @@ def play_weeks(model: TownModel, going: Callable[[], bool], draw: Callable[[], N
 
     A frame is drawn after the first week, then at most every :data:`FRAME_SECONDS` and
     never sooner than twice the last frame's drawing time, so drawing takes at most a third
-    of the time however large the town; the weeks in between are not drawn. The last week
-    run is drawn at the end.
+    of the time however large the town; the weeks in between are not drawn. The caller draws
+    the last week run.
 
     Args:
         model: The model (the page's, with its baseline).
@@ -1042,7 +1022,6 @@ def play_weeks(model: TownModel, going: Callable[[], bool], draw: Callable[[], N
             cost = time.monotonic() - start
             due = time.monotonic() + max(FRAME_SECONDS, 2.0 * cost)
         time.sleep(PLAY_PAUSE)
-    draw()
 
 
 @solara.component
@@ -1061,17 +1040,27 @@ def RunPanel(settings: Settings, model: solara.Reactive[VizModel]) -> None:
     now and then. Reset builds ``VizModel(controls=settings)`` from the values shown and,
     if they are not valid, refuses: the run goes on unchanged and the reason is shown.
 
-    Mesa's ``ModelController`` draws in a second thread beside the stepping one; with Solara
-    1.64 the page stopped updating while playing once a button had been clicked, so frames
-    are drawn by the stepping thread here.
+    Mesa's ``ModelController`` asks for a frame after every week; a render pass of this page
+    (eight figures) takes longer than a week, and Solara then renders again and again in the
+    thread of the last click without ever sending the result, so the page froze until the run
+    ended. Here a new frame is asked for only once the last one has been shown.
     """
     update_counter.get()  # re-render after every drawn week (the run may have finished)
     playing = solara.use_reactive(False)
     refused = solara.use_reactive("")
 
+    shown = solara.use_memo(threading.Event, [])  # set when a frame has reached the page
+    solara.use_effect(shown.set)  # effects run once a render is committed and sent
+
+    def draw() -> None:  # a new frame only once the last one is shown: a render pass of the
+        if shown.is_set():  # page takes longer than a week, and renders asked for faster
+            shown.clear()  # than they finish would never be sent
+            force_update()
+
     def play() -> None:  # the stepping thread, while playing
-        play_weeks(model.value, lambda: playing.value, force_update)
+        play_weeks(model.value, lambda: playing.value, draw)
         playing.value = False
+        force_update()  # the last week run
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 

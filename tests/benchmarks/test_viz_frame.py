@@ -5,9 +5,8 @@
 A frame draws the page's figures (map, catchment, the charts and the public-money panel) to
 PNG, as the page does. Target: while playing, the page's loop (:func:`sim.viz.play_weeks`:
 the chosen run and its consumer-led baseline stepped, a frame drawn now and then) runs weeks
-at 100,000 residents at most 1.5 times slower than stepping alone, apart from the last frame
-(drawn when play stops) and one frame of slack, i.e. drawing does not hold the model up
-(weeks between frames are not drawn instead).
+at 100,000 residents at most 1.5 times slower than stepping alone, give or take two frames,
+i.e. drawing does not hold the model up (weeks between frames are not drawn instead).
 """
 
 from __future__ import annotations
