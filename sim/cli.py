@@ -474,9 +474,7 @@ def _checkpointing(args: argparse.Namespace, out: Path) -> dict[str, Any]:
 
 
 def _add_viz_parsers(sub: Any) -> None:
-    v = sub.add_parser(
-        "viz", help="explore a town in the browser (Mesa SolaraViz page on localhost)"
-    )
+    v = sub.add_parser("viz", help="explore a town in the browser (a Mesa page on localhost)")
     v.add_argument("--town", metavar="F", help="town CSV, bundled town or layout")
     v.add_argument("--scenario", metavar="F", help="scenario name or TOML file first selected")
     v.add_argument("--drivers", metavar="F", help="drivers file or bundled name")
@@ -513,7 +511,9 @@ def _cmd_viz(args: argparse.Namespace) -> int:
         check_seed(args.seed, "--seed")
     _check_sizes(args)
     # validate every input here, so a bad one is a one-line error before the server starts
-    prepare([args.scenario], args.drivers, args.town, args.residents, args.years, where="viz")
+    inputs = prepare(
+        [args.scenario], args.drivers, args.town, args.residents, args.years, where="viz"
+    )
     import importlib.util
 
     gone = [m for m in ("solara", "altair", "networkx") if importlib.util.find_spec(m) is None]
@@ -528,6 +528,8 @@ def _cmd_viz(args: argparse.Namespace) -> int:
             raise InputError(f"front-end assets missing and not installable: {exc}") from None
     try:
         with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as s:
+            # as the server binds: a port left in TIME_WAIT by a stopped page is free
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((args.host, args.port))
     except OSError as exc:
         raise InputError(f"--host {args.host} --port {args.port}: {exc.strerror or exc}") from None
@@ -548,22 +550,53 @@ def _cmd_viz(args: argparse.Namespace) -> int:
                 else str(val)
             )
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # no calls home: the page works offline
+    # the page's own title while it loads, a plain loader, no "runs on Solara" banner
+    env["SOLARA_THEME_TITLE"] = f"towncentre: {inputs.town.name}"
+    env["SOLARA_THEME_LOADER"] = "plain"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
     env.setdefault("NUMBA_NUM_THREADS", "1")
     cmd = [sys.executable, "-m", "solara", "run", "sim.viz", "--host", args.host]
     cmd += ["--port", str(args.port), "--production", "--no-open"]
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"towncentre viz: http://{host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    proc = subprocess.Popen(cmd, env=env)
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    old = signal.signal(signal.SIGTERM, terminated)  # `kill PID` stops the server too
+    proc = None
     try:
+        proc = subprocess.Popen(cmd, env=env)
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop_server(proc, signal.SIGINT)
         raise
+    except _Terminated:
+        _stop_server(proc, signal.SIGTERM)
+        print(f"{PROG}: stopped", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived while the page's server was running."""
+
+
+def _stop_server(proc: Any, sig: int, timeout: float = 5.0) -> None:
+    """Stop the page's server: ``sig``, then SIGKILL if it has not exited after ``timeout`` s
+    (an open browser tab can hold Solara's graceful shutdown)."""
+    import subprocess
+
+    if proc is None:  # the signal came before the server started
+        return
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 # --- issue 4: sweeps and sensitivity analysis

@@ -1,20 +1,29 @@
-"""Interactive visualisation: a Mesa SolaraViz page of one town (``towncentre viz``).
+"""Interactive visualisation: a Mesa page of one town for a workshop (``towncentre viz``).
 
-The page shows the town's units on their streets coloured by use (vacant units grey, chains
-as squares with a dark edge, independents as circles), the residents' catchment as a density
-layer, and live charts of vacancy, diversity, social capital and footfall. The sidebar holds
-Mesa's Step, Play/Pause and Reset buttons and the step counter, and this module's panel: a
-scenario selector (the files in ``scenarios/``), a seed box, and sliders and switches for the
-main levers and a few key free parameters. Those controls are generated from the parameter
-declarations (:func:`sim.params.specs`): labels, units and bounds are declared once there.
-Parameter changes apply when Reset builds a new model; picking a scenario moves the controls
-to that scenario's values.
+The page shows the town's units on their named streets coloured by use (vacant units grey,
+chains as squares with a dark edge, independents as circles), the residents' catchment as a
+density layer, live charts of vacancy, diversity, social capital and footfall, and a panel of
+public money (spending and the council's balance). Every chart draws the consumer-led
+baseline (the market alone: same town, seed and size) as a grey dashed line beside the chosen
+scenario, on a time axis in calendar years.
+
+The sidebar holds the Reset, Play/Pause and Step buttons and the date (:func:`RunPanel`),
+and the control panel: a scenario selector (the bundled scenarios), a seed box, and sliders
+and switches for the main levers and a few key free parameters. Bounds and types come from
+the parameter declarations (:func:`sim.params.specs`); the page shows each with a plain
+label and a unit in pounds, weeks or percent (:data:`PAGE_LABELS`). Changes apply when Reset
+builds a new model from the values shown; a seed that is not a valid seed
+makes Reset refuse, with the reason, and the run goes on unchanged.
+
+The page is built from Mesa's pieces (the model, its redraw counter) and Solara's rather than
+Mesa's ``SolaraViz`` frame, whose tabs, empty parameter card and thread and interval
+controls mean nothing to a room of councillors, and whose Reset cannot refuse a bad seed.
 
 Every browser session builds its own model (``solara.use_memo`` inside :func:`Page`), so two
-visitors never share one. Drawing reads the struct-of-arrays state and the collected
-model-level outcomes directly (no per-agent reporters, no DataFrame per frame), and the
-catchment binning is computed once per model, so a frame costs the same few tens of
-milliseconds at 100,000 residents as at 1,000.
+visitors never share one. Drawing reads the units' arrays and the outcomes recorded after
+each step (no per-agent reporters, no DataFrame per frame), and the catchment binning is
+computed once per model, so a frame costs the same few tens of milliseconds at 100,000
+residents as at 1,000.
 
 The page is configured by environment variables set by ``towncentre viz`` (see
 :func:`Settings.from_env`). Front-end assets are served locally (:mod:`sim.viz_assets`).
@@ -25,21 +34,25 @@ from __future__ import annotations
 import html
 import math
 import os
+import threading
+import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import solara
+from matplotlib import patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 with warnings.catch_warnings():  # Mesa 3.3's ComponentsView trips Solara's hook linter
     warnings.simplefilter("ignore", UserWarning)
-    from mesa.visualization import SolaraViz
-    from mesa.visualization.utils import update_counter
+    from mesa.visualization.utils import force_update, update_counter
 
+from sim import outcomes as outcome_table
 from sim.categories import CATEGORIES
 from sim.model import TownModel
 from sim.params import ParamSpec, spec_index
@@ -48,7 +61,7 @@ from sim.streams import fresh_seed
 from sim.town import Town, resolve_town
 
 #: Parameters shown as controls, in display order: the main levers, then key free
-#: parameters and the run size. Labels, units, bounds and types come from sim.params.
+#: parameters and the run size. Bounds and types come from sim.params.
 CONTROL_KEYS: tuple[str, ...] = (
     "council.rates_multiplier",
     "council.small_business_relief",
@@ -76,12 +89,69 @@ CONTROL_KEYS: tuple[str, ...] = (
     "run.residents",
 )
 
+#: Marks a page unit as percent of the parameter's declared default ("100%" = as calibrated).
+RELATIVE = -1.0
+
+#: The page's plain label, unit and factor of each control: shown value = value x factor
+#: (RELATIVE: 100 / the declared default). The declarations' own labels and units
+#: (sim/params.py) are written for modellers ("utils per strength-weighted share"); these are
+#: for a room of councillors. Switches have no unit.
+PAGE_LABELS: dict[str, tuple[str, str, float]] = {
+    "council.rates_multiplier": ("Business rates", "% of rateable value a year", 100.0),
+    "council.small_business_relief": ("Small-business rate relief", "% of the rates", 100.0),
+    "council.empty_rates": ("Rates on empty units", "% of the full rates", 100.0),
+    "council.planning_flex": ("Change of use allowed", "% of requests", 100.0),
+    "council.public_realm": ("Street and public-space improvements", "GBP a week", 1.0),
+    "council.events": ("Markets and events", "GBP a week", 1.0),
+    "council.facilitation": ("Help to let empty units", "GBP a week", 1.0),
+    "council.sponsor_budget": ("Support for community uses", "GBP a week", 1.0),
+    "council.startup_support": ("Rent help for start-ups", "GBP a week", 1.0),
+    "council.town_team_grant": ("Council grant to the Town Team", "GBP a week", 1.0),
+    "council.asset_transfer": ("Community groups may take over council property", "", 1.0),
+    "council.consult_residents": ("The council consults residents", "", 1.0),
+    "landlords.meanwhile": ("Landlords allow temporary (meanwhile) uses", "", 1.0),
+    "town_team.enabled": ("A Town Team runs the centre with the council", "", 1.0),
+    "town_team.levy": ("Business levy for the Town Team", "% of rateable value", 100.0),
+    "town_team.weight_residents": ("Residents' share of the Town Team's vote", "%", 100.0),
+    "town_team.community_led_design": ("Residents help design the streets", "", 1.0),
+    "entrants.arrival_rate": ("New businesses looking for a unit", "a week", 1.0),
+    "entrants.chain_share": ("Chains among them", "%", 100.0),
+    "landlords.chain_preference": ("Large landlords turn down an independent", "% chance", 100.0),
+    "occupiers.exit_hazard": ("Independents closing for personal reasons", "% a year", 100.0),
+    "residents.beta_friends": (
+        "Pull of friends who went last week",
+        "% of the calibrated strength",
+        RELATIVE,
+    ),
+    "residents.blight": (
+        "Empty units next door put visitors off",
+        "% of the calibrated strength",
+        RELATIVE,
+    ),
+    "run.residents": ("Residents simulated", "people", 1.0),
+}
+
+#: Headings of the parameter groups in the panel.
+GROUP_TITLES: dict[str, str] = {
+    "council": "Council",
+    "landlords": "Landlords",
+    "town_team": "Town Team",
+    "entrants": "New businesses",
+    "occupiers": "Businesses",
+    "residents": "Residents",
+    "run": "Size of the run",
+}
+
 #: Upper bounds above this many times a parameter's typical scale get a logarithmic slider
 #: (money levers are bounded at GBP 1e6/week, most settings are a few thousand).
 LOG_SPAN = 1000.0
 
 #: Seeds accepted by the seed box (as ``towncentre run --seed``).
 MAX_SEED = 2**63 - 1
+
+#: The scenario drawn beside the chosen one in every chart, and its label.
+BASELINE = "consumer_led"
+BASELINE_LABEL = "consumer-led (market only)"
 
 #: Colours of the use categories (colour-blind-friendly where possible); vacant is grey.
 CATEGORY_COLOURS: dict[str, str] = {
@@ -104,27 +174,48 @@ _CAT_RGBA = np.array(
 )
 _VACANT_RGBA = np.array([int(VACANT_COLOUR[i : i + 2], 16) / 255 for i in (1, 3, 5)] + [1.0])
 
-#: The live charts: (title, [(outcome, label, right axis)], caption format).
-CHARTS: dict[str, list[tuple[str, str, bool]]] = {
-    "Vacancy": [
-        ("vacancy_rate", "vacancy rate", False),
-        ("long_term_vacancy_rate", "long-term (> 1 year)", False),
-    ],
-    "Diversity": [
-        ("shannon", "Shannon index", False),
-        ("independent_share", "independent share", False),
-        ("clone_town_index", "clone-town index (right axis)", True),
-    ],
-    "Social capital": [
-        ("mean_ties", "mean ties", False),
-        ("isolated_share", "isolated share (right axis)", True),
-        ("mean_engagement", "engagement (right axis)", True),
-    ],
-    "Footfall": [("footfall", "household trips / week", False)],
+
+@dataclass(frozen=True)
+class Chart:
+    """One live chart: outcomes on the left axis, on the right axis, and a fallback.
+
+    Labels and units come from :mod:`sim.outcomes`. The baseline is drawn for the first
+    outcome of ``left``.
+
+    Attributes:
+        left: Outcomes on the left axis (the first also drawn for the baseline).
+        right: Outcomes on the right axis (another unit).
+        fallback: Left outcomes used instead when a ``left`` outcome is not collected.
+    """
+
+    left: tuple[str, ...]
+    right: tuple[str, ...] = ()
+    fallback: tuple[str, ...] = ()
+
+    def lines(self, collected: Any) -> list[tuple[str, bool]]:
+        """``(outcome, on the right axis)`` of each line, given the collected outcomes."""
+        left = self.left if all(k in collected for k in self.left) else self.fallback
+        return [(k, False) for k in left] + [(k, True) for k in self.right]
+
+
+#: The live charts by title; the last two are the public-money panel.
+CHARTS: dict[str, Chart] = {
+    "Vacancy": Chart(("vacancy_rate", "long_term_vacancy_rate")),
+    "Diversity": Chart(("independent_share",), ("shannon",)),
+    "Social capital": Chart(("mean_ties",), ("isolated_share", "mean_engagement")),
+    "Footfall": Chart(("footfall",)),
+    "Public spending a week": Chart(("public_spend",), fallback=("council_net", "town_team_spend")),
+    "Council's balance": Chart(("council_balance", "town_team_fund")),
 }
+PUBLIC_MONEY: tuple[str, ...] = ("Public spending a week", "Council's balance")
+
+#: Pause between weeks while playing, s; least time between two frames while playing, s.
+PLAY_PAUSE = 0.02
+FRAME_SECONDS = 0.5
 
 _DPI = 80
 _CATCHMENT_BINS = 48
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # ------------------------------------------------------------------------------ controls
@@ -137,10 +228,16 @@ class Control:
     Attributes:
         spec: The parameter's declaration (label, unit, bounds, type, kind).
         log: The slider moves on ``log10(1 + value)`` (very wide ranges).
+        label: Plain label shown on the page.
+        unit: Unit shown on the page ("GBP a week", "% a year", ...; "" for switches).
+        factor: Shown value = parameter value x factor (100 for shares shown in percent).
     """
 
     spec: ParamSpec
     log: bool
+    label: str = ""
+    unit: str = ""
+    factor: float = 1.0
 
     @property
     def key(self) -> str:
@@ -191,11 +288,16 @@ class Control:
         return v
 
     def describe(self, value: Any) -> str:
-        """Label with the current value and unit, e.g. ``Markets and events: 2,000 GBP/week``."""
+        """Plain label with the value in the page's unit, e.g. ``Markets and events: GBP
+        2,000 a week`` or ``Business rates: 50% of rateable value a year``."""
         if self.is_switch:
-            return self.spec.label
-        unit = f" {self.spec.unit}" if self.spec.unit else ""
-        return f"{self.spec.label}: {_fmt(value)}{unit}"
+            return self.label
+        shown = float(value) * self.factor
+        if self.unit.startswith("GBP"):
+            return f"{self.label}: £{_fmt(shown)}{self.unit[3:]}"
+        if self.unit.startswith("%"):
+            return f"{self.label}: {_fmt(shown)}{self.unit}"
+        return f"{self.label}: {_fmt(shown)} {self.unit}".rstrip()
 
 
 def _fmt(v: Any) -> str:
@@ -207,10 +309,11 @@ def _fmt(v: Any) -> str:
 
 
 def controls(keys: tuple[str, ...] = CONTROL_KEYS) -> list[Control]:
-    """The panel's controls, built from the parameter declarations.
+    """The panel's controls, built from the parameter declarations and :data:`PAGE_LABELS`.
 
     Args:
-        keys: ``group.name`` of each parameter to show.
+        keys: ``group.name`` of each parameter to show (one without a page label is shown
+            with its declared label and unit).
 
     Raises:
         KeyError: a key that is not a declared parameter.
@@ -224,7 +327,10 @@ def controls(keys: tuple[str, ...] = CONTROL_KEYS) -> list[Control]:
         if s.type is not bool:
             scale = max(abs(float(s.default)), 1.0)
             log = float(s.lo) >= 0.0 and float(s.hi) / scale >= LOG_SPAN
-        out.append(Control(s, log))
+        label, unit, factor = PAGE_LABELS.get(key, (s.label, s.unit, 1.0))
+        if factor == RELATIVE:
+            factor = 100.0 / float(s.default)
+        out.append(Control(s, log, label, "" if s.type is bool else unit, factor))
     return out
 
 
@@ -263,7 +369,7 @@ class Settings:
     Attributes:
         scenarios: Selectable scenarios by display name (bundled names, or a file path).
         scenario: The selected scenario's display name.
-        seed: The run seed.
+        seed_text: The seed box's text, as shown (checked when Reset builds a model).
         values: ``{group.name: value}`` of every control.
         town: Town (loaded once; shared read-only by the session's models).
         drivers: Drivers name or path (None: the baseline).
@@ -273,7 +379,7 @@ class Settings:
 
     scenarios: dict[str, str]
     scenario: str
-    seed: int
+    seed_text: str
     values: dict[str, Any]
     town: Town
     drivers: str | None = None
@@ -293,8 +399,8 @@ class Settings:
         """Settings for a new session.
 
         Args:
-            scenario: Bundled scenario name or TOML path (default: the first bundled one,
-                consumer-led if present).
+            scenario: Bundled scenario name or TOML path (default: consumer-led if bundled,
+                else the first bundled one).
             town: Town, CSV path or layout (None: the bundled example town).
             drivers: Drivers name or path (None: the baseline).
             seed: Run seed (None: a fresh seed, shown in the seed box).
@@ -303,7 +409,7 @@ class Settings:
         """
         names = {n: n for n in scenario_names()}
         if scenario is None:
-            scenario = "consumer_led" if "consumer_led" in names else next(iter(names))
+            scenario = BASELINE if BASELINE in names else next(iter(names))
         if scenario not in names:
             load_scenario(scenario)  # validate it now: one-line InputError if bad
             names = {scenario: scenario, **names}
@@ -311,7 +417,7 @@ class Settings:
         st = cls(
             scenarios=names,
             scenario=scenario,
-            seed=fresh_seed() if seed is None else int(seed),
+            seed_text=str(fresh_seed() if seed is None else parse_seed(seed)),
             values={},
             town=twn,
             drivers=drivers,
@@ -340,6 +446,15 @@ class Settings:
             residents=int(res) if res else None,
             years=float(yrs) if yrs else None,
         )
+
+    @property
+    def seed(self) -> int:
+        """The seed shown in the seed box.
+
+        Raises:
+            InputError: the box does not hold a valid seed.
+        """
+        return parse_seed(self.seed_text)
 
     def scenario_obj(self) -> Scenario:
         """The selected scenario, loaded."""
@@ -371,37 +486,117 @@ class Settings:
         return out
 
     def model_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of the :class:`~sim.model.TownModel` the next Reset builds."""
+        """Keyword arguments of the :class:`~sim.model.TownModel` the next Reset builds.
+
+        Raises:
+            InputError: the seed box does not hold a valid seed (Reset refuses).
+        """
         return {
             "scenario": self.scenarios[self.scenario],
             "drivers": self.drivers,
             "town": self.town,
             "years": self.years,
-            "rng": int(self.seed),
+            "rng": self.seed,
             "overrides": self.overrides(),
         }
 
 
+class Record:
+    """A model's outcomes, one list per outcome, appended after every step.
+
+    The page's drawing thread reads while the stepping thread appends: :meth:`arrays` cuts
+    every column to the shortest, so a frame never sees a half-written week.
+
+    Args:
+        outcomes: The model's outcomes at the start (week 0).
+    """
+
+    def __init__(self, outcomes: dict[str, float]) -> None:
+        self.columns: dict[str, list[float]] = {k: [] for k in outcomes}
+        self.add(outcomes)
+
+    def add(self, outcomes: dict[str, float]) -> None:
+        """Append one week's outcomes."""
+        for k, col in self.columns.items():
+            col.append(float(outcomes[k]))
+
+    def arrays(self, names: list[str] | tuple[str, ...]) -> dict[str, np.ndarray]:
+        """``week``, ``year`` and ``names`` as float arrays of one common length."""
+        cols = {k: self.columns[k] for k in ("week", "year", *names)}
+        n = min(len(c) for c in cols.values())
+        return {k: np.asarray(c[:n], dtype=np.float64) for k, c in cols.items()}
+
+
 class VizModel(TownModel):
-    """A TownModel built from a session's :class:`Settings` (what Mesa's Reset calls).
+    """A TownModel built from a session's :class:`Settings` (what Mesa's Reset calls), with
+    the consumer-led baseline stepped beside it.
+
+    Attributes:
+        scenario_name: The scenario's display name.
+        seed_used: The run seed.
+        record: This model's outcomes week by week.
+        baseline: The consumer-led model with the same town, seed, drivers and run size
+            (None when this model is that baseline).
+        baseline_record: The baseline's outcomes week by week (``record`` if None).
 
     Args:
         controls: The session's settings (None: :meth:`Settings.from_env`).
+
+    Raises:
+        InputError: the settings hold a value that is not valid (Reset refuses it).
     """
 
     def __init__(self, controls: Settings | None = None) -> None:
         st = Settings.from_env() if controls is None else controls
-        super().__init__(**st.model_kwargs())
+        kwargs = st.model_kwargs()
+        super().__init__(**kwargs)
+        self.scenario_name = st.scenario
+        self.seed_used = int(kwargs["rng"])
         self._viz: dict[str, Any] = {}
+        self.record = Record(self.outcomes)
+        base = TownModel(
+            scenario=BASELINE,
+            drivers=kwargs["drivers"],
+            town=kwargs["town"],
+            rng=kwargs["rng"],
+            overrides={"run": self.pars.to_dict()["run"]},
+        )
+        self.baseline: TownModel | None = None if base.pars == self.pars else base
+        self.baseline_record = self.record if self.baseline is None else Record(base.outcomes)
+
+    def step(self) -> None:
+        """One week of this model and of its baseline."""
+        super().step()
+        self.record.add(self.outcomes)
+        if self.baseline is not None:
+            self.baseline.step()
+            self.baseline_record.add(self.baseline.outcomes)
 
 
 # ------------------------------------------------------------------------------ drawing
 
 
-def series(model: TownModel, names: list[str] | tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Collected outcomes (one value per week so far) straight from the DataCollector."""
-    mv = model.datacollector.model_vars
-    return {k: np.asarray(mv[k], dtype=np.float64) for k in ("week", *names)}
+def series(
+    model: VizModel, names: list[str] | tuple[str, ...], baseline: bool = False
+) -> dict[str, np.ndarray]:
+    """Outcomes so far (``week``, ``year`` and ``names``), one value per week.
+
+    Args:
+        model: The page's model.
+        names: Outcome names.
+        baseline: The baseline's outcomes instead of the model's.
+    """
+    return (model.baseline_record if baseline else model.record).arrays(names)
+
+
+def when(year: float) -> str:
+    """A calendar year with its fraction as month and year, e.g. ``Mar 2012``."""
+    y = int(math.floor(year))
+    return f"{_MONTHS[min(int((year - y) * 12), 11)]} {y}"
+
+
+def _now(model: TownModel) -> str:
+    return when(float(model.outcomes["year"]))
 
 
 def _cache(model: TownModel) -> dict[str, Any]:
@@ -427,14 +622,28 @@ def _street_segments(model: TownModel) -> np.ndarray:
     return c["segments"]
 
 
-def _series_now(model: TownModel, names: list[str]) -> dict[str, np.ndarray]:
-    """:func:`series`, cut to a common length (a step may be appending in another thread)."""
-    data = series(model, names)
-    n = min(v.size for v in data.values())
-    return {k: v[:n] for k, v in data.items()}
+def street_labels(town: Town) -> list[tuple[str, float, float, float]]:
+    """Where each street's name is written on the map: ``(name, x, y, angle)``, once per
+    street, at the unit in the middle of the street, turned along it (degrees, upright)."""
+    out = []
+    for s, name in enumerate(town.street_names):
+        order = town.street_order(s)
+        if order.size == 0:
+            continue
+        mid = order[order.size // 2]
+        dx = float(town.x[order[-1]] - town.x[order[0]])
+        dy = float(town.y[order[-1]] - town.y[order[0]])
+        angle = math.degrees(math.atan2(dy, dx)) if order.size > 1 else 0.0
+        if angle > 90.0:
+            angle -= 180.0
+        elif angle <= -90.0:
+            angle += 180.0
+        out.append((name, float(town.x[mid]), float(town.y[mid]), angle))
+    return out
 
 
 _CLEAR = np.zeros(4)
+_LABEL_OFFSET = 15.0  # distance of a street's name from its middle unit, points
 
 
 def _rgba(hex_colour: str) -> np.ndarray:
@@ -456,6 +665,23 @@ def _map_figure(model: TownModel) -> dict[str, Any]:
     marks = {}
     for name, marker, lw in (("vacant", "o", 0.0), ("independent", "o", 0.5), ("chain", "s", 1.2)):
         marks[name] = ax.scatter(xy[:, 0], xy[:, 1], s=size, marker=marker, linewidths=lw, zorder=2)
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for name, x, y, angle in street_labels(t):
+        a = math.radians(angle)  # beside the street, clear of its units (on the left/top)
+        ax.annotate(
+            name,
+            (x, y),
+            xytext=(-_LABEL_OFFSET * math.sin(a), _LABEL_OFFSET * math.cos(a)),
+            textcoords="offset points",
+            rotation=angle,
+            rotation_mode="anchor",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#222",
+            path_effects=halo,
+            zorder=3,
+        )
     ax.set_aspect("equal", adjustable="datalim")
     ax.autoscale_view()
     ax.set_xticks([])
@@ -468,8 +694,8 @@ def _map_figure(model: TownModel) -> dict[str, Any]:
 
 
 def draw_map(model: TownModel) -> Figure:
-    """The town's units on their streets, coloured by use: vacant grey, chains as squares
-    with a dark edge, independents as circles (the legend is :func:`map_legend_html`).
+    """The town's units on their named streets, coloured by use: vacant grey, chains as
+    squares with a dark edge, independents as circles (the legend is :func:`map_legend_html`).
 
     The figure is built once per model and updated in place, so a frame costs one draw.
     """
@@ -487,7 +713,7 @@ def draw_map(model: TownModel) -> Figure:
         sc.set_facecolors(np.where(mask[:, None], face, _CLEAR))
         sc.set_edgecolors(np.where(mask[:, None], edge, _CLEAR))
     vac = float(model.outcomes.get("vacancy_rate", 0.0))
-    m["title"].set_text(f"{model.town.name}: week {model.week}, {vac:.0%} vacant")
+    m["title"].set_text(f"{model.town.name}, {_now(model)}: {vac:.0%} of units empty")
     return m["fig"]
 
 
@@ -568,7 +794,8 @@ def draw_catchment(model: TownModel) -> Figure:
             interpolation="nearest",
         )
         title = axs[1].set_title("", fontsize=9)
-        fig.colorbar(im1, ax=axs[1], shrink=0.8)
+        cb = fig.colorbar(im1, ax=axs[1], shrink=0.8)
+        cb.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         rp = model.pars.residents
         ring = np.linspace(0, 2 * np.pi, 90)
         for ax in axs:
@@ -583,72 +810,159 @@ def draw_catchment(model: TownModel) -> Figure:
         c["catch"] = {"fig": fig, "im": im1, "title": title}
     k = c["catch"]
     k["im"].set_data(share)
-    k["title"].set_text(f"Went to the centre, week {model.week}")
+    k["title"].set_text(f"Went to the centre this week ({_now(model)})")
     return k["fig"]
 
 
 _LINE_COLOURS = ("#1f77b4", "#d62728", "#2ca02c")
+BASELINE_COLOUR = "#7f7f7f"
 
 
-def draw_chart(model: TownModel, title: str) -> Figure:
-    """One live chart of :data:`CHARTS` (burn-in end dashed; legend in :func:`chart_caption`).
+def _money(v: float, _pos: Any = None) -> str:
+    """Pounds for an axis: ``£300``, ``£12k``, ``-£1.2M``."""
+    sign, a = ("-" if v < 0 else ""), abs(v)
+    if a >= 1e6:
+        return f"{sign}£{a / 1e6:.3g}M"
+    if a >= 1e3:
+        return f"{sign}£{a / 1e3:.3g}k"
+    return f"{sign}£{a:.0f}"
+
+
+def _unit(name: str) -> str:
+    """An outcome's unit in plain words (from the outcome table)."""
+    o = outcome_table.BY_NAME.get(name)
+    if o is None:
+        return ""
+    if o.percent:
+        return "%"
+    u = o.unit.replace("GBP", "£").replace("/week", " a week").replace("/year", " a year")
+    return u.split(" (")[0]
+
+
+def _value(name: str, v: float) -> str:
+    """An outcome's value in plain words: ``10.4%``, ``£1,200 a week``, ``£35,000``, ``2.3``."""
+    unit = _unit(name)
+    if unit == "%":
+        return f"{v:.1%}"
+    if unit.startswith("£"):
+        sign = "-" if v < 0 else ""
+        return f"{sign}£{_fmt(abs(v))}{unit[1:]}"
+    return _fmt(v)
+
+
+def _axis_format(ax: Any, name: str) -> None:
+    unit = _unit(name)
+    if unit == "%":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif unit.startswith("£"):
+        ax.yaxis.set_major_formatter(FuncFormatter(_money))
+        if unit != "£":
+            ax.set_ylabel(unit, fontsize=8)
+    elif unit:
+        ax.set_ylabel(unit, fontsize=8)
+
+
+def chart_lines(model: TownModel, title: str) -> list[tuple[str, bool]]:
+    """``(outcome, on the right axis)`` of each line of a chart of :data:`CHARTS`."""
+    return CHARTS[title].lines(model.outcomes)
+
+
+def draw_chart(model: VizModel, title: str) -> Figure:
+    """One live chart of :data:`CHARTS` against the calendar year, with the consumer-led
+    baseline of its first outcome as a grey dashed line and the start of the levers marked
+    (the legend is :func:`chart_caption_html`).
 
     The figure is built once per model and chart; each frame updates the lines' data.
     """
-    lines = CHARTS[title]
+    lines = chart_lines(model, title)
     c = _cache(model)
     key = f"chart:{title}"
     if key not in c:
         fig = Figure(figsize=(6.4, 2.6), dpi=_DPI)
-        ax = fig.add_axes((0.1, 0.18, 0.8, 0.76))
-        right = ax.twinx() if any(r for _, _, r in lines) else None
+        ax = fig.add_axes((0.13, 0.14, 0.74, 0.8))
+        right = ax.twinx() if any(r for _, r in lines) else None
+        base = ax.plot([], [], color=BASELINE_COLOUR, ls="--", lw=1.5, label=BASELINE_LABEL)[0]
+        base.set_visible(model.baseline is not None)
         arts = []
-        for (_k, label, on_right), col in zip(lines, _LINE_COLOURS, strict=False):
-            (ln,) = (right if on_right else ax).plot([], [], color=col, lw=1.5, label=label)
-            arts.append(ln)
-        burn = ax.axvline(model.burn_in, color="#888", ls="--", lw=0.8, visible=False)
-        ax.set_xlabel("week", fontsize=8)
+        for (k, on_right), col in zip(lines, _LINE_COLOURS, strict=False):
+            a = right if on_right else ax
+            arts.append(a.plot([], [], color=col, lw=1.6, label=outcome_table.label(k))[0])
+        year0 = model.record.columns["year"][0]
+        start = year0 + int(model.pars.run.burn_in_weeks) / 52.0  # the levers' first week
+        levers = ax.axvline(start, color="#888", ls=":", lw=0.9, visible=False)
+        label = ax.text(start, 0.98, " levers on", transform=ax.get_xaxis_transform(), va="top")
+        label.set_fontsize(7)
+        label.set_color("#666")
+        label.set_visible(False)
+        _axis_format(ax, lines[0][0])
+        if right is not None:
+            _axis_format(right, next(k for k, r in lines if r))
         for a in (ax, right):
             if a is not None:
                 a.tick_params(labelsize=7)
                 a.yaxis.set_major_locator(MaxNLocator(4))
         ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
-        c[key] = {"fig": fig, "axes": (ax, right), "lines": arts, "burn": burn}
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}"))
+        c[key] = {
+            "fig": fig,
+            "axes": (ax, right),
+            "lines": arts,
+            "base": base,
+            "levers": (levers, label, start),
+        }
     ch = c[key]
-    data = _series_now(model, [k for k, _, _ in lines])
-    wk = data["week"]
-    for (k, _, _), ln in zip(lines, ch["lines"], strict=True):
-        ln.set_data(wk, data[k])
-    ch["burn"].set_visible(bool(model.burn_in) and wk.size > 0 and wk[-1] >= model.burn_in)
+    names = [k for k, _ in lines]
+    data = series(model, names)
+    yr = data["year"]
+    for k, ln in zip(names, ch["lines"], strict=True):
+        ln.set_data(yr, data[k])
+    if model.baseline is not None:
+        b = series(model, names[:1], baseline=True)
+        ch["base"].set_data(b["year"], b[names[0]])
+    levers, label, start = ch["levers"]
+    on = yr.size > 0 and yr[-1] >= start
+    levers.set_visible(on)
+    label.set_visible(on)
     for a in ch["axes"]:
         if a is not None:
             a.relim(visible_only=True)
             a.autoscale_view()
-    ch["axes"][0].set_xlim(0, max(float(wk[-1]) if wk.size else 1.0, 1.0))
+    y0 = float(yr[0]) if yr.size else 0.0
+    ch["axes"][0].set_xlim(y0, max(float(yr[-1]) if yr.size else y0, y0 + 1.0))
     return ch["fig"]
 
 
-def chart_caption(model: TownModel, title: str) -> str:
-    """Text under a chart: the week and the latest value of each line."""
-    vals = []
-    for k, label, _ in CHARTS[title]:
-        v = float(model.outcomes.get(k, 0.0))
-        shown = f"{v:.1%}" if k.endswith(("_rate", "_share")) or k == "mean_engagement" else _fmt(v)
-        vals.append(f"{label} {shown}")
-    return f"{title}, week {model.week}: " + "; ".join(vals)
+def chart_caption(model: VizModel, title: str) -> str:
+    """Text under a chart: the date, the latest value of each line and of the baseline."""
+    lines = chart_lines(model, title)
+    vals = [f"{outcome_table.label(k)} {_value(k, float(model.outcomes[k]))}" for k, _ in lines]
+    first = lines[0][0]
+    if model.baseline is None:
+        vals.append(f"{BASELINE_LABEL}: this run")
+    else:
+        vals.append(f"{BASELINE_LABEL} {_value(first, float(model.baseline.outcomes[first]))}")
+    return f"{title}, {_now(model)}: " + "; ".join(vals)
 
 
-def chart_caption_html(model: TownModel, title: str) -> str:
-    """:func:`chart_caption` as HTML, each value marked with its line's colour (the legend)."""
+def chart_caption_html(model: VizModel, title: str) -> str:
+    """:func:`chart_caption` as HTML, each value marked with its line's colour and style (the
+    legend; the baseline's mark is grey and dashed)."""
     head, _, rest = chart_caption(model, title).partition(": ")
-    parts = [
-        f'<span style="color:{col};font-weight:bold">&#9473;</span>&nbsp;{html.escape(p)}'
-        for p, col in zip(rest.split("; "), _LINE_COLOURS, strict=False)
+    parts = rest.split("; ")
+    marks = [
+        f'<span style="color:{col};font-weight:bold">&#9473;</span>'
+        for col in _LINE_COLOURS[: len(parts) - 1]
     ]
-    return f"<div style='font-size:13px'>{html.escape(head)}: " + " &nbsp; ".join(parts) + "</div>"
+    marks.append(f'<span class="tc-baseline" style="color:{BASELINE_COLOUR}">&#9476;</span>')
+    items = [f"{m}&nbsp;{html.escape(p)}" for m, p in zip(marks, parts, strict=True)]
+    return f"<div style='font-size:13px'>{html.escape(head)}: " + " &nbsp; ".join(items) + "</div>"
 
 
 # ------------------------------------------------------------------------------ components
+
+
+def _slug(title: str) -> str:
+    return "".join(ch for ch in title.lower().replace(" ", "-") if ch.isalnum() or ch == "-")
 
 
 @solara.component
@@ -657,7 +971,7 @@ def MapView(model: TownModel) -> None:
     tick = update_counter.get()
     fig = draw_map(model)
     with solara.Column(classes=["tc-map"], gap="0px"):
-        solara.FigureMatplotlib(fig, dependencies=[id(model), model.week, tick], format="png")
+        solara.FigureMatplotlib(fig, dependencies=[id(model), model.steps, tick], format="png")
         solara.HTML(tag="div", unsafe_innerHTML=map_legend_html())
 
 
@@ -667,36 +981,126 @@ def CatchmentView(model: TownModel) -> None:
     tick = update_counter.get()
     fig = draw_catchment(model)
     with solara.Column(classes=["tc-catchment"]):
-        solara.FigureMatplotlib(fig, dependencies=[id(model), model.week, tick], format="png")
-
-
-def _chart_component(title: str) -> Any:
-    slug = title.lower().replace(" ", "-")
-
-    @solara.component
-    def Chart(model: TownModel) -> None:
-        tick = update_counter.get()
-        fig = draw_chart(model, title)
-        with solara.Column(classes=[f"tc-chart-{slug}"], gap="0px"):
-            solara.FigureMatplotlib(fig, dependencies=[id(model), model.week, tick], format="png")
-            solara.HTML(
-                tag="div",
-                unsafe_innerHTML=chart_caption_html(model, title),
-                classes=[f"tc-caption-{slug}"],
-            )
-
-    Chart.__name__ = f"{title.replace(' ', '')}Chart"
-    return Chart
-
-
-CHART_COMPONENTS = [_chart_component(t) for t in CHARTS]
+        solara.FigureMatplotlib(fig, dependencies=[id(model), model.steps, tick], format="png")
 
 
 @solara.component
-def ControlPanel(settings: Settings, model: TownModel) -> None:
+def ChartView(model: VizModel, title: str) -> None:
+    """One chart of :data:`CHARTS` with its caption."""
+    tick = update_counter.get()
+    fig = draw_chart(model, title)
+    slug = _slug(title)
+    with solara.Column(classes=[f"tc-chart-{slug}"], gap="0px"):
+        solara.Text(title, style={"font-weight": "bold", "font-size": "15px"})
+        solara.FigureMatplotlib(fig, dependencies=[id(model), model.steps, tick], format="png")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=chart_caption_html(model, title),
+            classes=[f"tc-caption-{slug}"],
+        )
+
+
+def play_weeks(model: TownModel, going: Callable[[], bool], draw: Callable[[], None]) -> None:
+    """Step a model while ``going()`` and the run is not over, drawing between weeks.
+
+    A frame is drawn after the first week, then at most every :data:`FRAME_SECONDS` and
+    never sooner than twice the last frame's drawing time, so drawing takes at most a third
+    of the time however large the town; the weeks in between are not drawn. The caller draws
+    the last week run.
+
+    Args:
+        model: The model (the page's, with its baseline).
+        going: False to stop (Pause).
+        draw: Draws the page.
+    """
+    due = time.monotonic()
+    while going() and model.running:
+        model.step()
+        if time.monotonic() >= due:
+            start = time.monotonic()
+            draw()
+            cost = time.monotonic() - start
+            due = time.monotonic() + max(FRAME_SECONDS, 2.0 * cost)
+        time.sleep(PLAY_PAUSE)
+
+
+@solara.component
+def Progress(model: VizModel) -> None:
+    """The week and date of the run (re-drawn after every rendered step)."""
+    update_counter.get()
+    week = int(model.outcomes["week"])
+    solara.Text(f"Week {week}, {_now(model)}", classes=["tc-week"], style={"font-size": "16px"})
+
+
+@solara.component
+def RunPanel(settings: Settings, model: solara.Reactive[VizModel]) -> None:
+    """Reset, Play/Pause and Step, the week and date, and why a Reset was refused.
+
+    Play steps the model in a thread (:func:`play_weeks`), drawing the page between weeks
+    now and then. Reset builds ``VizModel(controls=settings)`` from the values shown and,
+    if they are not valid, refuses: the run goes on unchanged and the reason is shown.
+
+    Mesa's ``ModelController`` asks for a frame after every week; a render pass of this page
+    (eight figures) takes longer than a week, and Solara then renders again and again in the
+    thread of the last click without ever sending the result, so the page froze until the run
+    ended. Here a new frame is asked for only once the last one has been shown.
+    """
+    update_counter.get()  # re-render after every drawn week (the run may have finished)
+    playing = solara.use_reactive(False)
+    refused = solara.use_reactive("")
+
+    shown = solara.use_memo(threading.Event, [])  # set when a frame has reached the page
+    solara.use_effect(shown.set)  # effects run once a render is committed and sent
+
+    def draw() -> None:  # a new frame only once the last one is shown: a render pass of the
+        if shown.is_set():  # page takes longer than a week, and renders asked for faster
+            shown.clear()  # than they finish would never be sent
+            force_update()
+
+    def play() -> None:  # the stepping thread, while playing
+        play_weeks(model.value, lambda: playing.value, draw)
+        playing.value = False
+        force_update()  # the last week run
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def reset() -> None:
+        try:
+            new = VizModel(controls=settings)
+        except InputError as exc:
+            refused.value = f"Reset refused: {exc}. The run goes on with its old settings."
+            return
+        playing.value = False
+        refused.value = ""
+        model.value = new
+        force_update()
+
+    def step() -> None:
+        model.value.step()
+        force_update()
+
+    m = model.value
+    with solara.Card("Run", classes=["tc-run"]):
+        Progress(m)
+        with solara.Row(justify="space-between"):
+            solara.Button("Reset", color="primary", on_click=reset)
+            solara.Button(
+                "❚❚" if playing.value else "▶",
+                color="primary",
+                on_click=lambda: playing.set(not playing.value),
+                disabled=not m.running,
+            )
+            solara.Button(
+                "Step", color="primary", on_click=step, disabled=playing.value or not m.running
+            )
+        if refused.value:
+            solara.Error(refused.value, classes=["tc-refused"])
+
+
+@solara.component
+def ControlPanel(settings: Settings, model: VizModel) -> None:
     """Scenario selector, seed box and parameter controls (applied on Reset)."""
     rev, set_rev = solara.use_state(0)
-    seed_text, set_seed_text = solara.use_state(str(settings.seed))
     seed_error, set_seed_error = solara.use_state("")
     _ = rev
 
@@ -705,9 +1109,9 @@ def ControlPanel(settings: Settings, model: TownModel) -> None:
         set_rev(lambda r: r + 1)
 
     def on_seed(text: str) -> None:
-        set_seed_text(text)
+        settings.seed_text = text
         try:
-            settings.seed = parse_seed(text)
+            parse_seed(text)
             set_seed_error("")
         except InputError as exc:
             set_seed_error(str(exc))
@@ -733,14 +1137,14 @@ def ControlPanel(settings: Settings, model: TownModel) -> None:
         )
         solara.InputText(
             "Seed",
-            value=seed_text,
+            value=settings.seed_text,
             on_value=on_seed,
             continuous_update=True,
             error=seed_error or False,
         )
         solara.Text(
-            f"Running: {model.scenario.name}, seed {model.run_seed}, "
-            f"{model.world.res.n:,} residents. Changes apply on Reset.",
+            f"Running: {model.scenario_name}, seed {model.seed_used}, "
+            f"{int(model.pars.run.residents):,} residents. Changes apply on Reset.",
             classes=["tc-running"],
         )
         with solara.Details(f"Levers and parameters ({len(settings.ctrls)})", expand=False):
@@ -748,13 +1152,21 @@ def ControlPanel(settings: Settings, model: TownModel) -> None:
             for c in settings.ctrls:
                 if c.spec.group != group:
                     group = c.spec.group
-                    solara.Text(group.replace("_", " ").title(), style={"font-weight": "bold"})
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=html.escape(GROUP_TITLES.get(group, group)),
+                        style="font-weight:bold;margin-top:10px",
+                    )
                 v = settings.values[c.key]
                 if c.is_switch:
                     solara.Switch(label=c.describe(v), value=bool(v), on_value=setter(c))
                 else:
                     lo, hi = c.slider_range
-                    solara.Text(c.describe(v), classes=["tc-slider-label"])
+                    solara.HTML(
+                        tag="div",
+                        unsafe_innerHTML=html.escape(c.describe(v)),
+                        classes=["tc-slider-label"],
+                    )
                     solara.SliderFloat(
                         "",
                         value=c.to_slider(v),
@@ -768,44 +1180,59 @@ def ControlPanel(settings: Settings, model: TownModel) -> None:
 
 @solara.component
 def Page() -> None:
-    """The page: one model per browser session, Mesa's controls, this module's panel."""
+    """The page: one model per browser session, Mesa's run controls, this module's panel,
+    the map and catchment, the outcome charts and the public-money panel."""
     settings = solara.use_memo(Settings.from_env, [])
     first = solara.use_memo(lambda: VizModel(controls=settings), [])
     model = solara.use_reactive(first)
-    solara.Title("towncentre")
+    title = f"towncentre: {settings.town.name}"
+    solara.Title(title)
+    with solara.AppBar():
+        solara.AppBarTitle(title)
     with solara.Sidebar():
+        RunPanel(settings, model)
         ControlPanel(settings, model.value)
-    SolaraViz(
-        model,
-        components=[
-            (MapView, 0),
-            (CatchmentView, 0),
-            *[(c, 0) for c in CHART_COMPONENTS],
-        ],
-        model_params={"controls": settings},
-        name=f"towncentre: {settings.town.name}",
-        play_interval=50,
-        render_interval=1,
-        use_threads=True,  # frames are drawn beside the stepping thread, never in its way
-    )
+    m = model.value
+    with solara.Column(classes=["tc-main"]):
+        with solara.ColumnsResponsive(12, large=[7, 5]):
+            MapView(m)
+            CatchmentView(m)
+        with solara.ColumnsResponsive(12, large=6):
+            for t in CHARTS:
+                if t not in PUBLIC_MONEY:
+                    ChartView(m, t)
+        with solara.Card("Public money", classes=["tc-public-money"]):
+            with solara.ColumnsResponsive(12, large=6):
+                for t in PUBLIC_MONEY:
+                    ChartView(m, t)
 
 
 __all__ = [
+    "BASELINE",
+    "BASELINE_LABEL",
     "CHARTS",
     "CONTROL_KEYS",
+    "PAGE_LABELS",
+    "PUBLIC_MONEY",
+    "Chart",
     "Control",
     "Page",
+    "Record",
     "Settings",
     "VizModel",
     "catchment_grids",
     "chart_caption",
     "chart_caption_html",
+    "chart_lines",
     "controls",
     "draw_catchment",
     "draw_chart",
     "draw_map",
     "map_legend_html",
     "parse_seed",
+    "play_weeks",
     "scenario_values",
     "series",
+    "street_labels",
+    "when",
 ]

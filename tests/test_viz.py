@@ -1,10 +1,12 @@
-"""The visualisation page's model wiring, without a browser (issue 5).
+"""The visualisation page's model wiring, without a browser (issues 5 and 15).
 
-Controls come from the parameter declarations; the seed box's text becomes an int; picking a
-scenario moves the controls to it; the page's model equals ``towncentre run`` with the same
-scenario and seed ("Done when" 2); each session builds its own model; the drawings show what
-the arrays hold; the offline-asset installer unpacks npm tarballs; bad ``viz`` flags are
-one-line errors.
+Controls come from the parameter declarations and are shown with plain labels and units in
+GBP, weeks or percent; the seed box's text becomes an int, and Reset refuses one that is not
+a seed; picking a scenario moves the controls to it; the page's model equals ``towncentre
+run`` with the same scenario and seed, and its consumer-led baseline equals the consumer-led
+run with the same seed, town and size; each session builds its own model; the drawings show
+what the arrays hold, against the calendar year, with street names on the map; the
+offline-asset installer unpacks npm tarballs; bad ``viz`` flags are one-line errors.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import io
 import socket
 import stat
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,7 @@ pytest.importorskip("mesa.visualization")
 
 from sim import cli, viz, viz_assets  # noqa: E402
 from sim.model import TownModel  # noqa: E402
+from sim.outcomes import BY_NAME  # noqa: E402
 from sim.params import spec_index  # noqa: E402
 from sim.runner import run_one  # noqa: E402
 from sim.scenarios import InputError, load_scenario, scenario_names  # noqa: E402
@@ -44,13 +48,45 @@ def test_controls_come_from_the_declarations():
     assert [c.key for c in ctrls] == list(viz.CONTROL_KEYS)
     for c in ctrls:
         s = idx[c.spec.group][c.spec.name]
-        assert (c.spec.label, c.spec.unit, c.spec.lo, c.spec.hi) == (s.label, s.unit, s.lo, s.hi)
-        assert c.spec.label and c.describe(s.default).startswith(s.label)
+        assert c.spec == s, "bounds, type and default from sim/params.py"
     kinds = {c.spec.kind for c in ctrls}
     assert "lever" in kinds and "free" in kinds
     by = {c.key: c for c in ctrls}
     assert by["council.events"].log and by["run.residents"].log
     assert not by["council.rates_multiplier"].log and by["council.asset_transfer"].is_switch
+
+
+def test_controls_speak_plain_words_in_pounds_weeks_or_percent():
+    ctrls = viz.controls()
+    assert set(viz.PAGE_LABELS) == set(viz.CONTROL_KEYS), "every control has a page label"
+    for c in ctrls:
+        text = c.describe(c.spec.default)
+        assert c.label == viz.PAGE_LABELS[c.key][0] and text.startswith(c.label), text
+        if c.is_switch:
+            assert text == c.label and c.unit == ""
+            continue
+        unit = text.split(": ", 1)[1]
+        assert unit.startswith(("£", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9")), text
+        assert any(w in unit for w in ("£", "%", "a week", "people")), text
+        for jargon in ("utils", "probability", "strength-weighted", "GBP", "x occupied", "agents"):
+            assert jargon not in text, text
+    by = {c.key: c for c in ctrls}
+    assert by["council.rates_multiplier"].describe(0.5) == (
+        "Business rates: 50% of rateable value a year"
+    )
+    assert by["council.events"].describe(2000.0) == "Markets and events: £2,000 a week"
+    assert by["occupiers.exit_hazard"].describe(0.04243) == (
+        "Independents closing for personal reasons: 4.24% a year"
+    )
+    assert by["residents.blight"].describe(by["residents.blight"].spec.default) == (
+        "Empty units next door put visitors off: 100% of the calibrated strength"
+    )
+    assert (
+        by["residents.blight"]
+        .describe(2 * by["residents.blight"].spec.default)
+        .endswith(": 200% of the calibrated strength")
+    )
+    assert by["run.residents"].describe(5000) == "Residents simulated: 5,000 people"
 
 
 @pytest.mark.parametrize("key", [k for k in viz.CONTROL_KEYS if not k.endswith(("transfer",))])
@@ -78,6 +114,18 @@ def test_seed_box_text_becomes_an_int():
             viz.parse_seed(bad)
 
 
+def test_the_next_model_uses_the_seed_shown_or_none():
+    st = _settings("consumer_led", seed=3)
+    assert st.seed == 3 and st.model_kwargs()["rng"] == 3
+    st.seed_text = "12"
+    assert st.model_kwargs()["rng"] == 12
+    st.seed_text = "twelve"
+    with pytest.raises(InputError, match="twelve"):
+        st.model_kwargs()
+    with pytest.raises(InputError, match="twelve"):
+        viz.VizModel(controls=st)
+
+
 def test_selecting_a_scenario_moves_the_controls():
     st = _settings("consumer_led")
     assert st.values["town_team.enabled"] is False
@@ -100,8 +148,8 @@ def test_selecting_a_scenario_moves_the_controls():
 
 
 def test_page_model_equals_towncentre_run(tmp_path, monkeypatch):
-    """'Done when' 2: the page's model and `towncentre run` with the same scenario and seed
-    give the same outcomes for the same steps."""
+    """'Done when' 2 of issue 5: the page's model and `towncentre run` with the same scenario
+    and seed give the same outcomes for the same steps."""
     weeks = 8
     model = viz.VizModel(controls=_settings("town_team", seed=11))
     for _ in range(weeks):
@@ -111,7 +159,7 @@ def test_page_model_equals_towncentre_run(tmp_path, monkeypatch):
     # the runner (what `towncentre run` calls), compared exactly
     df, meta = run_one("town_team", town="linear", seed=11, residents=300, years=0.5)
     pd.testing.assert_frame_equal(page, df.iloc[: weeks + 1].reset_index(drop=True))
-    assert meta["seed"] == model.run_seed == 11
+    assert meta["seed"] == model.seed_used == 11
     # the command itself: steps.csv (written with a fixed float format)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "run"
@@ -119,9 +167,37 @@ def test_page_model_equals_towncentre_run(tmp_path, monkeypatch):
     argv += ["--years", "0.5", "--out", str(out), "--quiet"]
     assert cli.main(argv) == 0
     steps = pd.read_csv(out / "steps.csv").iloc[: weeks + 1]
-    for col in viz.CHARTS["Vacancy"] + viz.CHARTS["Social capital"] + viz.CHARTS["Footfall"]:
-        k = col[0]
+    for k in ("vacancy_rate", "long_term_vacancy_rate", "mean_ties", "footfall", "year"):
         np.testing.assert_allclose(steps[k], page[k], rtol=1e-6, atol=1e-9, err_msg=k)
+    # what the charts draw is what the model collected
+    rec = viz.series(model, ["vacancy_rate", "footfall"])
+    for k in ("week", "year", "vacancy_rate", "footfall"):
+        np.testing.assert_array_equal(rec[k], page[k].to_numpy(dtype=float), err_msg=k)
+
+
+def test_baseline_is_the_consumer_led_run_with_the_same_seed_town_and_size():
+    st = _settings("town_team", seed=9)
+    st.set_value("council.events", 5000.0)
+    m = viz.VizModel(controls=st)
+    assert m.baseline is not None and m.baseline is not m
+    for _ in range(6):
+        m.step()
+    ref = TownModel(scenario="consumer_led", town="linear", residents=300, years=0.5, rng=9)
+    for _ in range(6):
+        ref.step()
+    pd.testing.assert_frame_equal(m.baseline.results(), ref.results())
+    assert m.baseline.pars == ref.pars and m.baseline.town is m.town
+    base = viz.series(m, ["vacancy_rate"], baseline=True)
+    np.testing.assert_array_equal(base["vacancy_rate"], ref.results()["vacancy_rate"].to_numpy())
+    assert m.steps == m.baseline.steps == 6, "stepped in step"
+
+
+def test_the_consumer_led_run_is_its_own_baseline():
+    m = viz.VizModel(controls=_settings("consumer_led", seed=2))
+    assert m.baseline is None and m.baseline_record is m.record
+    st = _settings("consumer_led", seed=2)
+    st.set_value("council.events", 100.0)  # a moved lever is not the baseline any more
+    assert viz.VizModel(controls=st).baseline is not None
 
 
 def test_a_moved_slider_is_the_models_parameter():
@@ -147,12 +223,17 @@ def test_a_moved_slider_is_the_models_parameter():
     pd.testing.assert_frame_equal(m.results(), ref.results())
 
 
-def test_each_session_builds_its_own_model(monkeypatch):
-    import solara
-
+@pytest.fixture
+def page_env(monkeypatch):
     monkeypatch.setenv("TOWNCENTRE_VIZ_TOWN", "linear")
     monkeypatch.setenv("TOWNCENTRE_VIZ_RESIDENTS", "200")
     monkeypatch.setenv("TOWNCENTRE_VIZ_SEED", "4")
+    monkeypatch.setenv("TOWNCENTRE_VIZ_YEARS", "0.5")
+
+
+def test_each_session_builds_its_own_model(page_env, monkeypatch):
+    import solara
+
     made: list[viz.VizModel] = []
     init = viz.VizModel.__init__
 
@@ -165,7 +246,7 @@ def test_each_session_builds_its_own_model(monkeypatch):
     _, rc2 = solara.render(viz.Page(), handle_error=False)
     try:
         assert len(made) == 2 and made[0] is not made[1]
-        assert made[0].run_seed == made[1].run_seed == 4
+        assert made[0].seed_used == made[1].seed_used == 4
         made[0].step()
         assert made[0].steps == 1 and made[1].steps == 0
         assert not [x for x in vars(viz).values() if isinstance(x, TownModel)], "no shared model"
@@ -174,12 +255,90 @@ def test_each_session_builds_its_own_model(monkeypatch):
         rc2.close()
 
 
+def _render():
+    """The page as the server shows it (inside Solara's app layout, which holds the sidebar)."""
+    import solara
+
+    @solara.component
+    def App():
+        with solara.AppLayout():
+            viz.Page()
+
+    return solara.render(App(), handle_error=False)[1]
+
+
+def _texts(rc) -> str:
+    """Every text, label and value string of a rendered page's widgets, one a line."""
+    import ipywidgets
+
+    out: list[str] = []
+    seen: set[int] = set()
+
+    def walk(x) -> None:
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, list | tuple):
+            for y in x:
+                walk(y)
+        elif isinstance(x, dict):
+            for y in x.values():
+                walk(y)
+        elif isinstance(x, ipywidgets.Widget) and id(x) not in seen:
+            seen.add(id(x))
+            for name in x.keys:
+                if name in ("children", "label", "value", "description", "v_model", "v_slots"):
+                    walk(getattr(x, name))
+                elif name == "unsafe_innerHTML":
+                    out.append(getattr(x, name) or "")
+
+    walk(rc.container)
+    return "\n".join(out)
+
+
+def test_reset_uses_the_values_shown_or_refuses_them(page_env):
+    """A seed that is not a seed: Reset refuses, says why, and the run goes on; a valid one:
+    Reset builds the model from it."""
+    import ipyvuetify as v
+
+    rc = _render()
+    try:
+        step = rc.find(v.Btn, children=["Step"]).widget
+        step.click()
+        step.click()
+        assert "Week 2," in _texts(rc)
+        seed = rc.find(v.TextField, label="Seed").widget
+        seed.v_model = "not a seed"
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        text = _texts(rc)
+        assert "Reset refused: seed 'not a seed' must be a whole number" in text
+        assert "Week 2," in text and "seed 4," in text, "the run goes on"
+        seed.v_model = "77"
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        text = _texts(rc)
+        assert "Reset refused" not in text and "Week 0," in text and "seed 77," in text
+    finally:
+        rc.close()
+
+
+def test_page_has_no_scaffolding(page_env):
+    """No Mesa tabs, empty parameter card, thread or interval controls; the town's title."""
+    rc = _render()
+    try:
+        text = _texts(rc)
+        assert "towncentre: Generated linear town" in text, "the town's title"
+        for word in ("Page 0", "Model Parameters", "Use Threads", "Interval", "Solara"):
+            assert word not in text, word
+        assert "Public money" in text and viz.BASELINE_LABEL in text
+    finally:
+        rc.close()
+
+
 # ------------------------------------------------------------------------------ drawing
 
 
 @pytest.fixture(scope="module")
 def stepped():
-    m = viz.VizModel(controls=_settings("consumer_led", seed=2))
+    m = viz.VizModel(controls=_settings("town_team", seed=2))
     for _ in range(6):
         m.step()
     return m
@@ -198,9 +357,33 @@ def test_map_colours_units_by_use_vacant_grey_chains_squares(stepped):
     j = int(np.flatnonzero(vis[2])[0])
     assert np.allclose(marks[2].get_facecolors()[j], viz._CAT_RGBA[u.category[j]])
     assert np.allclose(marks[2].get_edgecolors()[j], (0, 0, 0, 1))
-    assert "week 6" in fig.axes[0].get_title(loc="left")
+    year = stepped.outcomes["year"]
+    assert viz.when(year) in fig.axes[0].get_title(loc="left")
     legend = viz.map_legend_html()
     assert all(c.replace("_", " ") in legend for c in ("vacant", "chain", "independent"))
+
+
+def test_map_names_each_street_once_beside_its_middle():
+    from sim.town import resolve_town
+
+    m = viz.VizModel(controls=viz.Settings.create(seed=1, residents=200, years=0.1))
+    t = m.town
+    assert len(t.street_names) > 3
+    written = [x.get_text() for x in viz.draw_map(m).axes[0].texts]
+    assert sorted(written) == sorted(t.street_names), "every street, once"
+    for name, x, y, angle in viz.street_labels(t):
+        order = t.street_order(t.street_names.index(name))
+        mid = order[order.size // 2]
+        assert (x, y) == (t.x[mid], t.y[mid])
+        assert -90.0 < angle <= 90.0, "upright"
+    grid = viz.street_labels(resolve_town("grid"))
+    assert {n for n, *_ in grid} == set(resolve_town("grid").street_names)
+
+
+def test_when_shows_month_and_year():
+    assert viz.when(2008.0) == "Jan 2008"
+    assert viz.when(2012 + 2.5 / 12) == "Mar 2012"
+    assert viz.when(2019.999) == "Dec 2019"
 
 
 def test_catchment_density_counts_every_household(stepped):
@@ -214,27 +397,73 @@ def test_catchment_density_counts_every_household(stepped):
     viz.draw_catchment(stepped)
 
 
-def test_charts_follow_the_collected_outcomes(stepped):
-    for title, lines in viz.CHARTS.items():
+def test_charts_follow_the_outcomes_against_the_year_with_the_baseline(stepped):
+    res, base = stepped.results(), stepped.baseline.results()
+    for title in viz.CHARTS:
+        lines = viz.chart_lines(stepped, title)
         fig = viz.draw_chart(stepped, title)
         drawn = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_linestyle() == "-"]
         assert len(drawn) == len(lines)
-        for ln, (k, _, _) in zip(drawn, lines, strict=True):
-            np.testing.assert_allclose(ln.get_ydata(), stepped.results()[k].to_numpy())
+        for ln, (k, _) in zip(drawn, lines, strict=True):
+            np.testing.assert_allclose(ln.get_ydata(), res[k].to_numpy())
+            np.testing.assert_allclose(ln.get_xdata(), res["year"].to_numpy())
+            assert ln.get_label() == BY_NAME[k].label
+        dashed = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
+        assert len(dashed) == 1 and dashed[0].get_label() == viz.BASELINE_LABEL
+        assert dashed[0].get_color() == viz.BASELINE_COLOUR and dashed[0].get_visible()
+        np.testing.assert_allclose(dashed[0].get_ydata(), base[lines[0][0]].to_numpy())
+        assert fig.axes[0].get_xlim()[0] == pytest.approx(res["year"].iloc[0])
         cap = viz.chart_caption(stepped, title)
-        assert cap.startswith(f"{title}, week 6")
-        assert "week 6" in viz.chart_caption_html(stepped, title)
+        assert cap.startswith(f"{title}, {viz.when(res['year'].iloc[-1])}: ")
+        assert viz.BASELINE_LABEL in cap and BY_NAME[lines[0][0]].label in cap
+        assert "tc-baseline" in viz.chart_caption_html(stepped, title)
     assert viz.draw_chart(stepped, "Vacancy") is viz.draw_chart(stepped, "Vacancy"), "reused"
     png = io.BytesIO()
     viz.draw_chart(stepped, "Footfall").savefig(png, format="png")
     assert png.getvalue()[:4] == b"\x89PNG"
 
 
+def test_public_money_panel_uses_public_spend_when_collected(stepped):
+    chart = viz.CHARTS["Public spending a week"]
+    spend = [k for k, _ in chart.lines(stepped.outcomes)]
+    if "public_spend" in stepped.outcomes:
+        assert spend == ["public_spend"]
+    else:
+        assert spend == ["council_net", "town_team_spend"]
+    assert [k for k, _ in chart.lines({"public_spend": 1.0})] == ["public_spend"]
+    assert [k for k, _ in viz.CHARTS["Council's balance"].lines(stepped.outcomes)] == [
+        "council_balance",
+        "town_team_fund",
+    ]
+    cap = viz.chart_caption(stepped, "Council's balance")
+    assert "£" in cap and "GBP" not in cap
+    assert set(viz.PUBLIC_MONEY) <= set(viz.CHARTS)
+
+
+def test_play_draws_now_and_then_and_stops_on_pause_or_at_the_end(monkeypatch):
+    monkeypatch.setattr(viz, "PLAY_PAUSE", 0.0)
+    monkeypatch.setattr(viz, "FRAME_SECONDS", 0.0)
+    m = viz.VizModel(controls=_settings("town_team", seed=4))
+    frames: list[int] = []
+
+    def slow_draw() -> None:  # a frame costs 30 ms, about ten weeks here
+        frames.append(m.steps)
+        time.sleep(0.03)
+
+    viz.play_weeks(m, lambda: m.steps < 40, slow_draw)
+    assert m.steps == 40 and m.baseline.steps == 40, "paused after week 40"
+    assert frames[0] == 1, "the first week is drawn"
+    assert 3 <= len(frames) < 30, "weeks between frames are not drawn"
+    viz.play_weeks(m, lambda: True, lambda: None)
+    assert not m.running and m.steps > 40, "plays to the end of the run"
+    assert m.steps == m.baseline.steps
+
+
 def test_series_never_shows_ragged_lengths(stepped, monkeypatch):
-    mv = stepped.datacollector.model_vars
-    monkeypatch.setitem(mv, "footfall", [*mv["footfall"], 1.0])  # a step mid-collection
+    cols = stepped.record.columns
+    monkeypatch.setitem(cols, "footfall", [*cols["footfall"], 1.0])  # a step mid-record
     fig = viz.draw_chart(stepped, "Footfall")
-    ln = fig.axes[0].get_lines()[0]
+    ln = fig.axes[0].get_lines()[1]
     assert len(ln.get_xdata()) == len(ln.get_ydata()) == 7
 
 
