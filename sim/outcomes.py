@@ -51,12 +51,14 @@ TABLE: tuple[Outcome, ...] = (
     Outcome("year", "year", "Calendar year", "time"),
     Outcome("policy", "0/1", "Levers in force (after the burn-in)", "time", lo=0.0, hi=1.0),
     # vacancy
-    _share("vacancy_rate", "Vacancy rate (share of units empty)", "vacancy", True),
+    _share("vacancy_rate", "Vacancy rate (share of the commercial stock empty)", "vacancy", True),
     _share("long_term_vacancy_rate", "Long-term vacancy rate (empty over a year)", "vacancy", True),
     _count("mean_vacancy_spell", "weeks", "Mean length of current vacancies", "vacancy"),
     Outcome("vacancy_morans_i", "index", "Clustering of vacant units (Moran's I)", "vacancy", lo=-1.0, hi=1.0),
     _count("occupied", "units", "Occupied units", "vacancy"),
     _count("vacant", "units", "Vacant units", "vacancy"),
+    _count("stock", "units", "Units in the commercial stock", "vacancy"),
+    _count("converted", "units", "Units converted out of the commercial stock (homes, other uses)", "vacancy"),
     _count("meanwhile_units", "units", "Units on meanwhile licences", "vacancy"),
     _count("noncommercial_units", "units", "Community, learning and voluntary units", "vacancy"),
     # diversity
@@ -97,6 +99,7 @@ TABLE: tuple[Outcome, ...] = (
     _count("closures_chain", "units/week", "Chain branch closures", "economy"),
     _count("closures_independent", "units/week", "Independent closures", "economy"),
     _count("closures_noncommercial", "units/week", "Community, learning and voluntary closures", "economy"),
+    _count("conversions", "units/week", "Units leaving the commercial stock", "economy"),
     _count("mean_rent", "GBP/m2/year", "Mean rent of occupied units", "economy"),
     _count("market_rent_index", "index (1 = start)", "Market rent index", "economy"),
     _count("landlord_income", "GBP/week", "Landlords' rent income", "economy"),
