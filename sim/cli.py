@@ -28,6 +28,7 @@ prints a one-line note on stderr: the first run compiles the model's kernels.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import os
 import re
@@ -117,6 +118,13 @@ def _build_parser() -> _Parser:
         q.add_argument(
             "--residents", type=int, metavar="R", help="simulated residents (default 5000)"
         )
+        q.add_argument(
+            "--households",
+            type=float,
+            metavar="H",
+            help="households in the town's catchment (default: the town's own, from its file "
+            "or derived from its floorspace)",
+        )
         q.add_argument("--quiet", action="store_true", help="no progress bar")
 
     r = sub.add_parser("run", help="run one scenario and write steps.csv and summary.json")
@@ -182,6 +190,16 @@ def _build_parser() -> _Parser:
 
 
 # ------------------------------------------------------------------------------ checks
+
+
+def _with_households(town: Any, households: float | None) -> Any:
+    """The town with ``--households`` as its catchment (one-line error out of bounds)."""
+    if households is None:
+        return town
+    h = check_value("--households", "run", "households", households)
+    if not h > 0:
+        raise InputError(f"--households = {households!r} must be above 0 (households)")
+    return dataclasses.replace(town, households=float(h), catchment_source="given (--households)")
 
 
 def _check_sizes(args: argparse.Namespace) -> None:
@@ -292,6 +310,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     inp = prepare(
         [args.scenario], args.drivers, args.town, args.residents, args.years, where="towncentre run"
     )
+    town = _with_households(inp.town, args.households)
     scn = inp.scenarios[0]
     if args.out:
         _check_out(Path(args.out))
@@ -308,7 +327,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     df, meta = run_one(
         scn,
         inp.drivers,
-        inp.town,
+        town,
         seed=seed,
         residents=inp.residents,
         years=inp.years,
@@ -365,7 +384,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         seeds=k,
         base_seed=base,
         drivers=inp.drivers,
-        town=args.town,
+        town=args.town if args.households is None else _with_households(inp.town, args.households),
         residents=inp.residents,
         years=inp.years,
         workers=args.workers,

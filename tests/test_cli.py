@@ -384,3 +384,22 @@ def test_listing_into_a_closed_pipe_is_quiet():
         timeout=120,
     )
     assert proc.stdout.startswith("[run]") and proc.stderr == ""
+
+
+def test_households_sets_the_catchment(tmp_path, capsys):
+    """--households replaces the town's catchment (recorded in summary.json); a bad value is
+    a one-line error, exit 2, and nothing is written."""
+    out = tmp_path / "h"
+    args = ["run", "consumer_led", "--seed", "2", "--years", "0.05", "--residents", "50"]
+    town = ["--town", "generated:linear:20:1", "--quiet"]
+    assert cli.main([*args, *town, "--households", "12000", "--out", str(out)]) == 0
+    meta = json.loads((out / "summary.json").read_text())
+    assert meta["town"]["households"] == 12000.0
+    assert meta["town"]["catchment_source"] == "given (--households)"
+    assert meta["parameters"]["run"]["households"] == 12000.0
+    capsys.readouterr()
+    bad = tmp_path / "bad"
+    assert cli.main([*args, *town, "--households", "-5", "--out", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--households" in err[0]
+    assert not bad.exists()

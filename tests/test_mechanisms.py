@@ -3,11 +3,14 @@ several seeds, paired on the same seeds (common random numbers)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from sim.model import TownModel
+from sim.scenarios import load_drivers
 
 SEEDS = (0, 1, 2, 3)
 
@@ -89,3 +92,62 @@ def test_stronger_distance_decay_shrinks_the_catchment():
         near.append(went[res.dist_km < 1.0].mean())
         far.append(went[res.dist_km > 3.0].mean())
     assert far[1] / near[1] < far[0] / near[0]
+
+
+@pytest.mark.slow
+def test_online_reaches_comparison_shops_not_services():
+    """Online takes comparison goods, not services: with the online path doubled, comparison
+    units' share of occupied units falls against services' (issue 13; DATA.md)."""
+    from sim.categories import CAT
+
+    shares = {"comparison": [], "services": []}
+    for s in SEEDS[:3]:
+        counts = {}
+        for scale in (0.5, 2.0):
+            drivers = dataclasses.replace(load_drivers("baseline"), online_scale=scale)
+            m = TownModel(rng=s, years=6.0, residents=1000, drivers=drivers)
+            m.run()
+            cat = m.world.units.category
+            occ = max(int((cat >= 0).sum()), 1)
+            counts[scale] = {k: (cat == CAT[k]).sum() / occ for k in shares}
+        for k in shares:
+            shares[k].append(counts[2.0][k] - counts[0.5][k])
+    assert np.mean(shares["comparison"]) < 0.0, shares
+    assert np.mean(shares["comparison"]) < np.mean(shares["services"]), shares
+
+
+@pytest.mark.slow
+def test_vacancy_path_does_not_depend_on_the_number_of_simulated_residents():
+    """1,000 and 4,000 simulated residents for the same 30,000 households give the same
+    vacancy path within seed noise (trading is the expectation over visitors' choices)."""
+    means = {}
+    for residents in (1000, 4000):
+        paths = [
+            _run(s, years=4.0, residents=residents, drivers="recession").vacancy_rate.to_numpy()
+            for s in SEEDS
+        ]
+        means[residents] = np.array(paths)
+    a, b = means[1000].mean(axis=1), means[4000].mean(axis=1)
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    assert abs(a.mean() - b.mean()) < max(3 * se, 0.01), (a, b)
+
+
+@pytest.mark.slow
+def test_no_start_up_shock_in_the_burn_in():
+    """The run starts from the model's own steady state (the spin-up): during the burn-in on
+    the default drivers vacancy stays within 4 points of its start, and at most 10% of the
+    chains trading at the start close in the first 26 weeks (issue 13)."""
+    for s in SEEDS[:3]:
+        m = TownModel(rng=s, years=0.02, residents=2000)
+        u = m.world.units
+        chains = np.flatnonzero(u.chain & (u.category >= 0))
+        opened = u.opened.copy()
+        start = m.outcomes["vacancy_rate"]
+        moved, gone = 0.0, np.zeros(u.n, bool)
+        for week in range(m.burn_in):
+            m.step()
+            moved = max(moved, abs(m.outcomes["vacancy_rate"] - start))
+            if week < 26:
+                gone |= (u.category < 0) | (u.opened != opened)
+        assert moved <= 0.04, (s, moved)
+        assert gone[chains].mean() <= 0.10, (s, gone[chains].mean())

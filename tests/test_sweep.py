@@ -305,3 +305,32 @@ def test_cli_small_and_readme_lists_full_commands(tmp_path, capsys):
     readme = (ROOT / "README.md").read_text()
     for p in SHIPPED:
         assert f"towncentre sweep experiments/{p.name}" in readme
+
+
+def test_sweep_with_a_posterior_draws_per_replicate(tmp_path):
+    """``posterior = "p.csv"``: replicate r of every cell runs with the same parameter draw,
+    recorded in runs.csv; a parameter the design sets is the design's."""
+    (tmp_path / "p.csv").write_text(
+        "weight,entrants.arrival_rate,occupiers.exit_hazard\n1,0.5,0.01\n1,3.0,0.09\n"
+    )
+    spec = sweep.load_sweep(
+        {
+            **TINY,
+            "name": "post",
+            "scenarios": ["consumer_led"],
+            "replicates": 3,
+            "parameters": {"occupiers.exit_hazard": [0.02, 0.05]},
+            "posterior": "p.csv",
+        },
+        base=tmp_path,
+    )
+    tasks = sweep.plan(spec)
+    by_rep = {}
+    for t in tasks:
+        assert t.point["occupiers.exit_hazard"] in (0.02, 0.05)  # the design's, not the draw
+        by_rep.setdefault(t.replicate, set()).add(t.point["entrants.arrival_rate"])
+    assert all(len(v) == 1 for v in by_rep.values())  # the same draw in every cell
+    res = sweep.run_sweep(spec, tmp_path / "out", workers=1, progress=False, figures=False)
+    assert "entrants.arrival_rate" in res.runs.columns and res.failed == 0
+    with pytest.raises(InputError, match="posterior"):
+        sweep.load_sweep({**TINY, "name": "x", "posterior": 3})

@@ -241,6 +241,9 @@ def _manifest(spec: SweepSpec, n_runs: int) -> dict[str, Any]:
         },
         "parameters": {k: list(v) for k, v in spec.parameters.items()},
         "fixed": spec.fixed,
+        "posterior": None
+        if spec.posterior is None
+        else {"file": spec.posterior.source, "parameters": list(spec.posterior.keys)},
         "runs": n_runs,
         "summary": "each outcome's mean over the final 52 weeks of each run",
         # a JSON string: keeps the parameter order (sweep.json itself has sorted keys)

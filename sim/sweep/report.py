@@ -80,7 +80,9 @@ def collect(
         row = t.row({k: r.get(k) for k in STATUS_COLUMNS})
         row.update({o: r.get(o, math.nan) for o in spec.outcomes})
         rows.append(row)
-    cols = ["key", *RUN_COLUMNS, *spec.keys, *spec.fixed, *STATUS_COLUMNS, *spec.outcomes]
+    drawn = [] if spec.posterior is None else list(spec.posterior.keys)
+    drawn = [k for k in drawn if k not in spec.keys and k not in spec.fixed]  # posterior draws
+    cols = ["key", *RUN_COLUMNS, *spec.keys, *spec.fixed, *drawn, *STATUS_COLUMNS, *spec.outcomes]
     df = pd.DataFrame(rows, columns=cols)
     for o in spec.outcomes:
         df[o] = pd.to_numeric(df[o], errors="coerce").astype(np.float64)

@@ -27,8 +27,17 @@ import sim
 from sim.outcomes import HEADLINE
 from sim.params import spec_index
 from sim.runner import check_seed, prepare
-from sim.scenarios import Drivers, InputError, Scenario, check_name, check_value, read_toml
-from sim.streams import replicate_seeds
+from sim.scenarios import (
+    Drivers,
+    InputError,
+    Posterior,
+    Scenario,
+    check_name,
+    check_value,
+    load_posterior,
+    read_toml,
+)
+from sim.streams import replicate_seeds, stream
 from sim.town import Town
 
 #: Design kinds.
@@ -64,6 +73,7 @@ _TOP_KEYS = (
     "parameters",
     "fixed",
     "small",
+    "posterior",
 )
 _DESIGN_KEYS = ("kind", "samples", "levels", "seed")
 _SMALL_KEYS = (
@@ -190,6 +200,9 @@ class SweepSpec:
         fixed: ``{key: value}`` applied to every run.
         definition: The sweep file's contents as read (recorded in ``sweep.json``).
         base_dir: Folder relative input files were looked up in.
+        posterior: With ``posterior = true`` (the bundled posterior) or a path, replicate r of
+            every cell draws the free parameters the design and ``fixed`` do not set from it
+            (the same draw in every cell: common parameter draws as well as common seeds).
     """
 
     name: str
@@ -211,6 +224,7 @@ class SweepSpec:
     design_seed: int
     parameters: dict[str, Any] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
+    posterior: Posterior | None = None
     definition: dict[str, Any] = field(default_factory=dict, compare=False)
     base_dir: str = ""
 
@@ -416,9 +430,22 @@ def load_sweep(
         design_seed=dseed,
         parameters=params,
         fixed=fixed,
+        posterior=_posterior(w, data.get("posterior", False), base_dir),
         definition=raw,
         base_dir=str(base_dir.resolve()),
     )
+
+
+def _posterior(where: str, value: Any, base_dir: Path) -> Posterior | None:
+    """The sweep's posterior: ``true`` (bundled), ``false`` (none) or a path."""
+    if value is False:
+        return None
+    if value is True:
+        return load_posterior()
+    if isinstance(value, str) and value:
+        p = Path(value)
+        return load_posterior(p if p.is_absolute() else base_dir / p)
+    raise InputError(f"{where}: posterior = {value!r} must be true, false or a file path")
 
 
 def _range(where: str, key: str, val: Any) -> tuple[Any, Any]:
@@ -568,12 +595,28 @@ def plan(spec: SweepSpec, points: pd.DataFrame | None = None) -> list[Task]:
         "version": sim.__version__,
     }
     records = points.to_dict("records") if len(points.columns) else [{}] * max(1, len(points))
+    draws = (
+        spec.posterior.draws(len(seeds), stream(spec.base_seed, "posterior"))
+        if spec.posterior is not None
+        else []
+    )
     tasks = []
     for scn in spec.scenarios:
         for cell, rec in enumerate(records):
             point = {k: plain_value(v) for k, v in rec.items()}
             point.update({k: plain_value(v) for k, v in spec.fixed.items()})
             for r, seed in enumerate(seeds):
+                if draws:  # the replicate's parameter draw, where design and scenario are silent
+                    point = {
+                        **{
+                            f"{g}.{n}": v
+                            for g, t in draws[r].items()
+                            for n, v in t.items()
+                            if n not in scn.overrides.get(g, {})
+                        },
+                        **{k: plain_value(v) for k, v in rec.items()},
+                        **{k: plain_value(v) for k, v in spec.fixed.items()},
+                    }
                 ident = {**base, "scenario": _ident(scn), "point": point, "seed": seed}
                 blob = json.dumps(ident, sort_keys=True, default=str).encode()
                 key = hashlib.sha256(blob).hexdigest()[:20]
