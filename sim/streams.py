@@ -38,6 +38,7 @@ STREAM_ID: dict[str, int] = {
     "asset_transfer": 14,  # which long-empty council unit passes to the community
     "arrivals": 15,  # how many prospective occupiers arrive, by source
     "applicants": 16,  # each applicant's category, format, units looked at and expectations
+    "conversion": 17,  # whether a meanwhile occupier that could afford a lease takes one
 }
 
 _INIT_WEEK = -1

@@ -7,10 +7,9 @@ Utilities (nothing = 0):
 
 * centre: ``common_centre - beta_dist ln(d_centre + 0.1) + beta_friends f_i``, where
   ``common_centre`` holds the trip constant, ``beta_attract ln(A_t / A_0)`` (A: centre
-  attractiveness, falling with vacancy), the public-realm gain
-  ``public_realm_effect (1 - exp(-stock / public_realm_scale))`` (the stock built by council
-  and Town Team spending, depreciating), events (``event_boost`` x the week's event
-  intensity, at most 1), marketing and any pandemic penalty, and ``f_i`` is the
+  attractiveness, falling with vacancy), the levers' terms set by the council and the Town
+  Team (:func:`sim.levers.set_centre_pulls`: events and markets on their days, the
+  public-realm stock, marketing) and any pandemic penalty, and ``f_i`` is the
   strength-weighted share of i's ties who went to the centre last week;
 * park: ``common_park - beta_dist ln(d_park + 0.1)``;
 * online: ``common_online + online_prop_i`` where ``common_online`` is calibrated each week
@@ -180,9 +179,8 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     Needs this week's venue weights (:func:`sim.rules.visits.prepare`) for the online
     calibration's share of a visit that commercial venues take.
     """
-    rp, cp, res, col, now, d = (
+    rp, res, col, now, d = (
         pars.residents,
-        pars.council,
         world.res,
         world.col,
         world.now,
@@ -192,13 +190,12 @@ def step(world: World, pars: Params, rng: Streams) -> None:
         now.pull = np.empty(res.n)
     friend_pulls_nb(res.tie_id, res.tie_w, res.went, now.pull)
     attract = centre_attractiveness(world.units, d.floorspace_pow) / col.attract_ref
-    public_realm = cp.public_realm_effect * (1.0 - math.exp(-col.pr_stock / cp.public_realm_scale))
     centre = (
         rp.trip_const
         + rp.beta_attract * math.log(max(attract, 1e-6))
-        + public_realm
-        + cp.event_boost * min(col.event_intensity, 1.0)
-        + col.marketing
+        + col.event_pull  # levers (sim.levers.set_centre_pulls)
+        + col.public_realm_pull
+        + col.marketing_pull
         - now.trip_penalty
     )
     park = rp.park_const - now.trip_penalty
