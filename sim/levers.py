@@ -28,6 +28,31 @@ from sim.categories import CAT
 from sim.params import CouncilPars, Params
 from sim.state import World, weekly_rates
 
+#: Every parameter that sets the size of a lever's effect (each a free parameter with its
+#: source and range in :mod:`sim.params`; docs/model.md "Levers"). The sensitivity sweep
+#: ``experiments/sobol_levers.toml`` varies each over its declared range.
+EFFECT_PARAMETERS: tuple[str, ...] = (
+    "council.event_uplift",
+    "council.event_cost",
+    "council.trading_days",
+    "council.public_realm_uplift",
+    "council.public_realm_scale",
+    "council.public_realm_life",
+    "council.facilitation_cost",
+    "council.facilitation_max",
+    "council.startup_cost",
+    "council.startup_max",
+    "landlords.relief_capture",
+    "landlords.capture_weeks",
+    "entrants.popup_rate",
+    "entrants.popup_community_share",
+    "occupiers.meanwhile_conversion",
+    "town_team.effectiveness_base",
+    "town_team.effectiveness_ties",
+    "town_team.marketing_uplift",
+    "town_team.marketing_scale",
+    "town_team.recruit_cost",
+)
 #: The market setting's rate levers (multiplier, reliefs, threshold): the reference of the
 #: extra relief a scenario pays for.
 DEFAULT_COUNCIL = CouncilPars()
