@@ -2,8 +2,8 @@
 
 The contracts (layers, rule independence, Mesa only in model/agents/viz) live in
 pyproject.toml and are checked by import-linter's ``lint-imports``. Randomness: only
-sim/streams.py creates generators; the one documented exception is sim/town.py's layout
-generator (a generated layout stands in for a data file, so it is seeded by its own
+sim/streams.py creates generators; the one documented exception is sim/town_layouts.py's
+layout generator (a generated layout stands in for a data file, so it is seeded by its own
 arguments), inside ``generate_town``. ``np.random.Generator`` as a type hint is fine.
 """
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIM = ROOT / "sim"
 
 #: (file relative to ROOT, function) where creating a generator is allowed
-ALLOWED = {("sim/streams.py", None), ("sim/town.py", "generate_town")}
+ALLOWED = {("sim/streams.py", None), ("sim/town_layouts.py", "generate_town")}
 
 
 def _lint_imports() -> str:
@@ -147,6 +147,6 @@ def test_only_streams_and_layout_generator_create_generators():
 def test_streams_is_the_generator_factory():
     uses = random_uses(SIM / "streams.py")
     assert any("SeedSequence" in w for _, w, _ in uses)
-    town = random_uses(SIM / "town.py")
-    assert town, "the documented layout generator in sim/town.py was expected"
+    town = random_uses(SIM / "town_layouts.py")
+    assert town, "the documented layout generator in sim/town_layouts.py was expected"
     assert {f for _, _, f in town} == {"generate_town"}

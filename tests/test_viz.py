@@ -25,7 +25,7 @@ import pytest
 pytest.importorskip("solara")
 pytest.importorskip("mesa.visualization")
 
-from sim import cli, viz, viz_assets  # noqa: E402
+from sim import cli, viz, viz_assets, viz_charts, viz_state  # noqa: E402
 from sim.model import TownModel  # noqa: E402
 from sim.outcomes import BY_NAME  # noqa: E402
 from sim.params import spec_index  # noqa: E402
@@ -35,8 +35,8 @@ from sim.scenarios import InputError, load_scenario, scenario_names  # noqa: E40
 SMALL = {"town": "linear", "residents": 300, "years": 0.5}
 
 
-def _settings(scenario: str = "town_team", seed: int = 5) -> viz.Settings:
-    return viz.Settings.create(scenario=scenario, seed=seed, **SMALL)
+def _settings(scenario: str = "town_team", seed: int = 5) -> viz_state.Settings:
+    return viz_state.Settings.create(scenario=scenario, seed=seed, **SMALL)
 
 
 # ------------------------------------------------------------------------------ controls
@@ -44,8 +44,8 @@ def _settings(scenario: str = "town_team", seed: int = 5) -> viz.Settings:
 
 def test_controls_come_from_the_declarations():
     idx = spec_index()
-    ctrls = viz.controls()
-    assert [c.key for c in ctrls] == list(viz.CONTROL_KEYS)
+    ctrls = viz_state.controls()
+    assert [c.key for c in ctrls] == list(viz_state.CONTROL_KEYS)
     for c in ctrls:
         s = idx[c.spec.group][c.spec.name]
         assert c.spec == s, "bounds, type and default from sim/params.py"
@@ -57,11 +57,12 @@ def test_controls_come_from_the_declarations():
 
 
 def test_controls_speak_plain_words_in_pounds_weeks_or_percent():
-    ctrls = viz.controls()
-    assert set(viz.PAGE_LABELS) == set(viz.CONTROL_KEYS), "every control has a page label"
+    ctrls = viz_state.controls()
+    labelled = set(viz_state.PAGE_LABELS)
+    assert labelled == set(viz_state.CONTROL_KEYS), "every control has a page label"
     for c in ctrls:
         text = c.describe(c.spec.default)
-        assert c.label == viz.PAGE_LABELS[c.key][0] and text.startswith(c.label), text
+        assert c.label == viz_state.PAGE_LABELS[c.key][0] and text.startswith(c.label), text
         if c.is_switch:
             assert text == c.label and c.unit == ""
             continue
@@ -89,9 +90,11 @@ def test_controls_speak_plain_words_in_pounds_weeks_or_percent():
     assert by["run.residents"].describe(5000) == "Residents simulated: 5,000 people"
 
 
-@pytest.mark.parametrize("key", [k for k in viz.CONTROL_KEYS if not k.endswith(("transfer",))])
+@pytest.mark.parametrize(
+    "key", [k for k in viz_state.CONTROL_KEYS if not k.endswith(("transfer",))]
+)
 def test_slider_positions_stay_in_bounds_and_round_trip(key):
-    c = {c.key: c for c in viz.controls()}[key]
+    c = {c.key: c for c in viz_state.controls()}[key]
     if c.is_switch:
         return
     lo, hi = c.slider_range
@@ -106,12 +109,12 @@ def test_slider_positions_stay_in_bounds_and_round_trip(key):
 
 
 def test_seed_box_text_becomes_an_int():
-    assert viz.parse_seed("42") == 42
-    assert viz.parse_seed(" 1_000 ") == 1000
-    assert viz.parse_seed(7) == 7
+    assert viz_state.parse_seed("42") == 42
+    assert viz_state.parse_seed(" 1_000 ") == 1000
+    assert viz_state.parse_seed(7) == 7
     for bad in ("abc", "-1", "1.5", str(2**63), ""):
         with pytest.raises(InputError, match="seed"):
-            viz.parse_seed(bad)
+            viz_state.parse_seed(bad)
 
 
 def test_the_next_model_uses_the_seed_shown_or_none():
@@ -123,7 +126,7 @@ def test_the_next_model_uses_the_seed_shown_or_none():
     with pytest.raises(InputError, match="twelve"):
         st.model_kwargs()
     with pytest.raises(InputError, match="twelve"):
-        viz.VizModel(controls=st)
+        viz_state.VizModel(controls=st)
 
 
 def test_selecting_a_scenario_moves_the_controls():
@@ -152,7 +155,7 @@ def test_page_model_equals_towncentre_run(tmp_path, monkeypatch):
     """'Done when' 2 of issue 5: the page's model and `towncentre run` with the same scenario
     and seed give the same outcomes for the same steps."""
     weeks = 8
-    model = viz.VizModel(controls=_settings("town_team", seed=11))
+    model = viz_state.VizModel(controls=_settings("town_team", seed=11))
     for _ in range(weeks):
         model.step()
     page = model.results().reset_index(drop=True)
@@ -171,7 +174,7 @@ def test_page_model_equals_towncentre_run(tmp_path, monkeypatch):
     for k in ("vacancy_rate", "long_term_vacancy_rate", "mean_ties", "footfall", "year"):
         np.testing.assert_allclose(steps[k], page[k], rtol=1e-6, atol=1e-9, err_msg=k)
     # what the charts draw is what the model collected
-    rec = viz.series(model, ["vacancy_rate", "footfall"])
+    rec = viz_charts.series(model, ["vacancy_rate", "footfall"])
     for k in ("week", "year", "vacancy_rate", "footfall"):
         np.testing.assert_array_equal(rec[k], page[k].to_numpy(dtype=float), err_msg=k)
 
@@ -179,7 +182,7 @@ def test_page_model_equals_towncentre_run(tmp_path, monkeypatch):
 def test_baseline_is_the_consumer_led_run_with_the_same_seed_town_and_size():
     st = _settings("town_team", seed=9)
     st.set_value("council.events", 5000.0)
-    m = viz.VizModel(controls=st)
+    m = viz_state.VizModel(controls=st)
     assert m.baseline is not None and m.baseline is not m
     for _ in range(6):
         m.step()
@@ -188,24 +191,24 @@ def test_baseline_is_the_consumer_led_run_with_the_same_seed_town_and_size():
         ref.step()
     pd.testing.assert_frame_equal(m.baseline.results(), ref.results())
     assert m.baseline.pars == ref.pars and m.baseline.town is m.town
-    base = viz.series(m, ["vacancy_rate"], baseline=True)
+    base = viz_charts.series(m, ["vacancy_rate"], baseline=True)
     np.testing.assert_array_equal(base["vacancy_rate"], ref.results()["vacancy_rate"].to_numpy())
     assert m.steps == m.baseline.steps == 6, "stepped in step"
 
 
 def test_the_consumer_led_run_is_its_own_baseline():
-    m = viz.VizModel(controls=_settings("consumer_led", seed=2))
+    m = viz_state.VizModel(controls=_settings("consumer_led", seed=2))
     assert m.baseline is None and m.baseline_record is m.record
     st = _settings("consumer_led", seed=2)
     st.set_value("council.events", 100.0)  # a moved lever is not the baseline any more
-    assert viz.VizModel(controls=st).baseline is not None
+    assert viz_state.VizModel(controls=st).baseline is not None
 
 
 def test_a_moved_slider_is_the_models_parameter():
     st = _settings("town_team", seed=3)
     st.set_value("council.rates_multiplier", 0.9)
     st.set_value("landlords.meanwhile", False)
-    m = viz.VizModel(controls=st)
+    m = viz_state.VizModel(controls=st)
     assert m.pars.council.rates_multiplier == 0.9
     assert m.pars.landlords.meanwhile is False
     assert m.pars.town_team.enabled is True, "the rest of the scenario stays"
@@ -235,14 +238,14 @@ def page_env(monkeypatch):
 def test_each_session_builds_its_own_model(page_env, monkeypatch):
     import solara
 
-    made: list[viz.VizModel] = []
-    init = viz.VizModel.__init__
+    made: list[viz_state.VizModel] = []
+    init = viz_state.VizModel.__init__
 
     def record(self, *a, **k):
         init(self, *a, **k)
         made.append(self)
 
-    monkeypatch.setattr(viz.VizModel, "__init__", record)
+    monkeypatch.setattr(viz_state.VizModel, "__init__", record)
     _, rc1 = solara.render(viz.Page(), handle_error=False)
     _, rc2 = solara.render(viz.Page(), handle_error=False)
     try:
@@ -329,7 +332,7 @@ def test_page_has_no_scaffolding(page_env):
         assert "towncentre: Generated linear town" in text, "the town's title"
         for word in ("Page 0", "Model Parameters", "Use Threads", "Interval", "Solara"):
             assert word not in text, word
-        assert "Public money" in text and viz.BASELINE_LABEL in text
+        assert "Public money" in text and viz_charts.BASELINE_LABEL in text
     finally:
         rc.close()
 
@@ -339,14 +342,14 @@ def test_page_has_no_scaffolding(page_env):
 
 @pytest.fixture(scope="module")
 def stepped():
-    m = viz.VizModel(controls=_settings("town_team", seed=2))
+    m = viz_state.VizModel(controls=_settings("town_team", seed=2))
     for _ in range(6):
         m.step()
     return m
 
 
 def test_map_colours_units_by_use_vacant_grey_chains_squares(stepped):
-    fig = viz.draw_map(stepped)
+    fig = viz_charts.draw_map(stepped)
     u = stepped.world.units
     marks = fig.axes[0].collections[1:]  # after the streets: vacant, independent, chain
     assert len(marks) == 3
@@ -354,55 +357,55 @@ def test_map_colours_units_by_use_vacant_grey_chains_squares(stepped):
     np.testing.assert_array_equal(vis[0], u.category < 0)
     np.testing.assert_array_equal(vis[1], (u.category >= 0) & ~u.chain)
     np.testing.assert_array_equal(vis[2], (u.category >= 0) & u.chain)
-    assert np.allclose(np.asarray(marks[0].get_facecolors())[vis[0]], viz._VACANT_RGBA)
+    assert np.allclose(np.asarray(marks[0].get_facecolors())[vis[0]], viz_charts._VACANT_RGBA)
     j = int(np.flatnonzero(vis[2])[0])
-    assert np.allclose(marks[2].get_facecolors()[j], viz._CAT_RGBA[u.category[j]])
+    assert np.allclose(marks[2].get_facecolors()[j], viz_charts._CAT_RGBA[u.category[j]])
     assert np.allclose(marks[2].get_edgecolors()[j], (0, 0, 0, 1))
     year = stepped.outcomes["year"]
-    assert viz.when(year) in fig.axes[0].get_title(loc="left")
-    legend = viz.map_legend_html()
+    assert viz_charts.when(year) in fig.axes[0].get_title(loc="left")
+    legend = viz_charts.map_legend_html()
     assert all(c.replace("_", " ") in legend for c in ("vacant", "chain", "independent"))
 
 
 def test_map_names_each_street_once_beside_its_middle():
     from sim.town import resolve_town
 
-    m = viz.VizModel(controls=viz.Settings.create(seed=1, residents=200, years=0.1))
+    m = viz_state.VizModel(controls=viz_state.Settings.create(seed=1, residents=200, years=0.1))
     t = m.town
     assert len(t.street_names) > 3
-    written = [x.get_text() for x in viz.draw_map(m).axes[0].texts]
+    written = [x.get_text() for x in viz_charts.draw_map(m).axes[0].texts]
     assert sorted(written) == sorted(t.street_names), "every street, once"
-    for name, x, y, angle in viz.street_labels(t):
+    for name, x, y, angle in viz_charts.street_labels(t):
         order = t.street_order(t.street_names.index(name))
         mid = order[order.size // 2]
         assert (x, y) == (t.x[mid], t.y[mid])
         assert -90.0 < angle <= 90.0, "upright"
-    grid = viz.street_labels(resolve_town("grid"))
+    grid = viz_charts.street_labels(resolve_town("grid"))
     assert {n for n, *_ in grid} == set(resolve_town("grid").street_names)
 
 
 def test_when_shows_month_and_year():
-    assert viz.when(2008.0) == "Jan 2008"
-    assert viz.when(2012 + 2.5 / 12) == "Mar 2012"
-    assert viz.when(2019.999) == "Dec 2019"
+    assert viz_charts.when(2008.0) == "Jan 2008"
+    assert viz_charts.when(2012 + 2.5 / 12) == "Mar 2012"
+    assert viz_charts.when(2019.999) == "Dec 2019"
 
 
 def test_catchment_density_counts_every_household(stepped):
-    density, share = viz.catchment_grids(stepped)
+    density, share = viz_charts.catchment_grids(stepped)
     r = stepped.pars.residents.catchment_km
     cell = (2 * r / density.shape[0]) ** 2
     assert density.sum() * cell == pytest.approx(stepped.world.res.n * stepped.world.weight)
     went = stepped.world.res.went.mean()
-    homes = viz._catchment_bins(stepped)["homes"].reshape(share.shape)
+    homes = viz_charts._catchment_bins(stepped)["homes"].reshape(share.shape)
     assert np.nansum(share * homes) / homes.sum() == pytest.approx(went)
-    viz.draw_catchment(stepped)
+    viz_charts.draw_catchment(stepped)
 
 
 def test_charts_follow_the_outcomes_against_the_year_with_the_baseline(stepped):
     res, base = stepped.results(), stepped.baseline.results()
-    for title in viz.CHARTS:
-        lines = viz.chart_lines(stepped, title)
-        fig = viz.draw_chart(stepped, title)
+    for title in viz_charts.CHARTS:
+        lines = viz_charts.chart_lines(stepped, title)
+        fig = viz_charts.draw_chart(stepped, title)
         drawn = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_linestyle() == "-"]
         assert len(drawn) == len(lines)
         for ln, (k, _) in zip(drawn, lines, strict=True):
@@ -410,41 +413,42 @@ def test_charts_follow_the_outcomes_against_the_year_with_the_baseline(stepped):
             np.testing.assert_allclose(ln.get_xdata(), res["year"].to_numpy())
             assert ln.get_label() == BY_NAME[k].label
         dashed = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
-        assert len(dashed) == 1 and dashed[0].get_label() == viz.BASELINE_LABEL
-        assert dashed[0].get_color() == viz.BASELINE_COLOUR and dashed[0].get_visible()
+        assert len(dashed) == 1 and dashed[0].get_label() == viz_charts.BASELINE_LABEL
+        assert dashed[0].get_color() == viz_charts.BASELINE_COLOUR and dashed[0].get_visible()
         np.testing.assert_allclose(dashed[0].get_ydata(), base[lines[0][0]].to_numpy())
         assert fig.axes[0].get_xlim()[0] == pytest.approx(res["year"].iloc[0])
-        cap = viz.chart_caption(stepped, title)
-        assert cap.startswith(f"{title}, {viz.when(res['year'].iloc[-1])}: ")
-        assert viz.BASELINE_LABEL in cap and BY_NAME[lines[0][0]].label in cap
-        assert "tc-baseline" in viz.chart_caption_html(stepped, title)
-    assert viz.draw_chart(stepped, "Vacancy") is viz.draw_chart(stepped, "Vacancy"), "reused"
+        cap = viz_charts.chart_caption(stepped, title)
+        assert cap.startswith(f"{title}, {viz_charts.when(res['year'].iloc[-1])}: ")
+        assert viz_charts.BASELINE_LABEL in cap and BY_NAME[lines[0][0]].label in cap
+        assert "tc-baseline" in viz_charts.chart_caption_html(stepped, title)
+    fig = viz_charts.draw_chart(stepped, "Vacancy")
+    assert viz_charts.draw_chart(stepped, "Vacancy") is fig, "reused"
     png = io.BytesIO()
-    viz.draw_chart(stepped, "Footfall").savefig(png, format="png")
+    viz_charts.draw_chart(stepped, "Footfall").savefig(png, format="png")
     assert png.getvalue()[:4] == b"\x89PNG"
 
 
 def test_public_money_panel_uses_public_spend_when_collected(stepped):
-    chart = viz.CHARTS["Public spending a week"]
+    chart = viz_charts.CHARTS["Public spending a week"]
     spend = [k for k, _ in chart.lines(stepped.outcomes)]
     if "public_spend" in stepped.outcomes:
         assert spend == ["public_spend"]
     else:
         assert spend == ["council_net", "town_team_spend"]
     assert [k for k, _ in chart.lines({"public_spend": 1.0})] == ["public_spend"]
-    assert [k for k, _ in viz.CHARTS["Council's balance"].lines(stepped.outcomes)] == [
+    assert [k for k, _ in viz_charts.CHARTS["Council's balance"].lines(stepped.outcomes)] == [
         "council_balance",
         "town_team_fund",
     ]
-    cap = viz.chart_caption(stepped, "Council's balance")
+    cap = viz_charts.chart_caption(stepped, "Council's balance")
     assert "£" in cap and "GBP" not in cap
-    assert set(viz.PUBLIC_MONEY) <= set(viz.CHARTS)
+    assert set(viz_charts.PUBLIC_MONEY) <= set(viz_charts.CHARTS)
 
 
 def test_play_draws_now_and_then_and_stops_on_pause_or_at_the_end(monkeypatch):
     monkeypatch.setattr(viz, "PLAY_PAUSE", 0.0)
     monkeypatch.setattr(viz, "FRAME_SECONDS", 0.0)
-    m = viz.VizModel(controls=_settings("town_team", seed=4))
+    m = viz_state.VizModel(controls=_settings("town_team", seed=4))
     frames: list[int] = []
 
     def slow_draw() -> None:  # a frame costs 30 ms, about ten weeks here
@@ -463,7 +467,7 @@ def test_play_draws_now_and_then_and_stops_on_pause_or_at_the_end(monkeypatch):
 def test_series_never_shows_ragged_lengths(stepped, monkeypatch):
     cols = stepped.record.columns
     monkeypatch.setitem(cols, "footfall", [*cols["footfall"], 1.0])  # a step mid-record
-    fig = viz.draw_chart(stepped, "Footfall")
+    fig = viz_charts.draw_chart(stepped, "Footfall")
     ln = fig.axes[0].get_lines()[1]
     assert len(ln.get_xdata()) == len(ln.get_ydata()) == 7
 

@@ -17,22 +17,23 @@ import time
 import pytest
 
 viz = pytest.importorskip("sim.viz")
+from sim import viz_charts, viz_state  # noqa: E402
 
 RESIDENTS = 100_000
 WEEKS = 60  # weeks timed alone and playing
 
 
 def _frame(model) -> None:
-    figs = [viz.draw_map, viz.draw_catchment]
-    figs += [lambda m, t=t: viz.draw_chart(m, t) for t in viz.CHARTS]
+    figs = [viz_charts.draw_map, viz_charts.draw_catchment]
+    figs += [lambda m, t=t: viz_charts.draw_chart(m, t) for t in viz_charts.CHARTS]
     for f in figs:
         f(model).savefig(io.BytesIO(), format="png")
 
 
 @pytest.fixture(scope="module")
 def big():
-    st = viz.Settings.create(scenario="town_team", seed=3, residents=RESIDENTS)
-    m = viz.VizModel(controls=st)
+    st = viz_state.Settings.create(scenario="town_team", seed=3, residents=RESIDENTS)
+    m = viz_state.VizModel(controls=st)
     assert m.baseline is not None, "the baseline is stepped too"
     for _ in range(55):  # past the burn-in: the scenario's levers apply
         m.step()
