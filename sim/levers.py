@@ -53,6 +53,10 @@ EFFECT_PARAMETERS: tuple[str, ...] = (
     "town_team.marketing_scale",
     "town_team.recruit_cost",
 )
+#: The couplings from social capital to trade (friends' pull on trips and on venues): no
+#: quantitative evidence (EVIDENCE.md section 10), so ``experiments/sobol_levers.toml`` sweeps
+#: them from 0 beside the effect parameters (up to twice their defaults).
+SOCIAL_COUPLINGS: tuple[str, ...] = ("residents.beta_friends", "residents.beta_friend_venue")
 #: The market setting's rate levers (multiplier, reliefs, threshold): the reference of the
 #: extra relief a scenario pays for.
 DEFAULT_COUNCIL = CouncilPars()

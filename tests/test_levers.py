@@ -473,9 +473,12 @@ def test_a_sponsorship_taken_on_under_a_programme_ends_with_it():
 def test_every_effect_parameter_is_free_sourced_and_swept_over_its_declared_range():
     from sim import sweep
 
-    spec = sweep.load_sweep("experiments/sobol_levers.toml")
     idx = spec_index()
-    assert set(spec.keys) == set(levers.EFFECT_PARAMETERS)
+    spec = sweep.load_sweep("experiments/sobol_levers.toml")
+    assert set(spec.keys) == set(levers.EFFECT_PARAMETERS) | set(levers.SOCIAL_COUPLINGS)
+    for key in levers.SOCIAL_COUPLINGS:  # no evidence: swept from 0 to twice the default
+        g, n = key.split(".")
+        assert tuple(spec.parameters[key]) == (0.0, 2 * idx[g][n].default), key
     for key in levers.EFFECT_PARAMETERS:
         g, n = key.split(".")
         s = idx[g][n]
