@@ -81,7 +81,7 @@ def main() -> int:
     print(f"target 5: 1-week run, warm cache: {wall:.2f} s wall (<= 3 s), peak {rss:.0f} MiB")
     ok &= wall <= 3.0
 
-    calib = ["run", "consumer_led", "--seed", "1", "--drivers", "calibration", "--years", "17"]
+    calib = ["run", "consumer_led", "--seed", "1", "--drivers", "history", "--years", "17"]
     wall, rss = median_run(calib, args.repeat)
     print(f"calibration size: 18 years at 5,000 residents: {wall:.2f} s wall, peak {rss:.0f} MiB")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.categories import CATEGORIES, OWNER_TYPES, SPONSORS
+from sim.categories import CATEGORIES, OWNER_TYPES, SPONSORS, VACANT
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import TownModel
@@ -124,7 +124,7 @@ class Landlord(_TownAgent):
     @property
     def vacant_units(self) -> int:
         u = self.model.world.units
-        return int(((u.landlord == self.index) & (u.category < 0)).sum())
+        return int(((u.landlord == self.index) & (u.category == VACANT)).sum())
 
 
 class Council(_TownAgent):

@@ -27,6 +27,7 @@ CATEGORIES: tuple[str, ...] = (
 N_CAT: int = len(CATEGORIES)
 CAT: dict[str, int] = {name: i for i, name in enumerate(CATEGORIES)}
 VACANT: int = -1  # category code of an empty unit
+CONVERTED: int = -2  # category code of a unit that has left the commercial stock (homes, ...)
 
 #: Owner (landlord) kinds of MODEL.md, "Landlords".
 OWNER_TYPES: tuple[str, ...] = ("institutional", "local_private", "council", "community")

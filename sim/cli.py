@@ -59,6 +59,7 @@ from sim.scenarios import (
     check_value,
     driver_names,
     load_drivers,
+    load_posterior,
     load_scenario,
     scenario_names,
 )
@@ -158,6 +159,15 @@ def _build_parser() -> _Parser:
         help="worker processes or Dask workers (default: min(2, CPUs); 1 runs serially)",
     )
     c.add_argument("--dask", metavar="ADDRESS", help=DASK_HELP)
+    c.add_argument(
+        "--posterior",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="FILE",
+        help="draw each replicate's free parameters from the calibration posterior "
+        "(default: the bundled one), so intervals carry parameter uncertainty",
+    )
     c.add_argument(
         "--out",
         metavar="DIR",
@@ -347,6 +357,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out(out)
     _compile_note()
+    post = None
+    if args.posterior:  # checked before any run starts
+        post = load_posterior(None if args.posterior is True else args.posterior)
     result = compare(
         list(inp.scenarios),
         seeds=k,
@@ -358,8 +371,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         workers=args.workers,
         dask=args.dask,
         progress=not args.quiet,
+        posterior=post,
     )
     table, paired = compare_tables(result)
+    print(f"intervals include {result.meta['uncertainty']}")
     print(
         f"{len(result.scenarios)} scenarios x {k} seeds; final-year means with 95% "
         "intervals over seeds"

@@ -128,29 +128,38 @@ def set_centre_pulls(world: World, pars: Params) -> None:
     col.marketing_pull = uplift_utils(marketing, share)
 
 
-def extra_relief(rateable: np.ndarray, category: np.ndarray, cp: CouncilPars) -> np.ndarray:
+def extra_relief(
+    rateable: np.ndarray, category: np.ndarray, cp: CouncilPars, national: float = 0.0
+) -> np.ndarray:
     """Rates relief beyond the market setting's (GBP/week per unit): the rates an occupier
-    of ``category`` would pay under the default rate levers less what it pays under ``cp``
-    (never negative: a scenario that charges more than the default pays nothing in)."""
-    return np.maximum(
-        weekly_rates(rateable, category, DEFAULT_COUNCIL) - weekly_rates(rateable, category, cp),
-        0.0,
-    )
+    of ``category`` would pay under the default rate levers less what it pays under ``cp``,
+    both with the drivers' national relief of the time ``national`` (never negative: a
+    scenario that charges more than the default pays nothing in)."""
+    default = weekly_rates(rateable, category, DEFAULT_COUNCIL, national)
+    return np.maximum(default - weekly_rates(rateable, category, cp, national), 0.0)
 
 
-def commercial_extra_relief(rateable: np.ndarray, cp: CouncilPars) -> np.ndarray:
+def commercial_extra_relief(
+    rateable: np.ndarray, cp: CouncilPars, national: float = 0.0
+) -> np.ndarray:
     """:func:`extra_relief` of a commercial occupier (no charity or community relief) of
     each unit (GBP/week): what a landlord's rent can capture."""
     cats = np.full(np.shape(rateable), _COMMERCIAL_REFERENCE)
-    return extra_relief(rateable, cats, cp)
+    return extra_relief(rateable, cats, cp, national)
 
 
 def rates_due(
-    rateable: np.ndarray, category: np.ndarray, cp: CouncilPars, relief_paid: float
+    rateable: np.ndarray,
+    category: np.ndarray,
+    cp: CouncilPars,
+    relief_paid: float,
+    national: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Business rates an occupier pays (GBP/week) and the relief paid for it from the
     centre's account (GBP/week), when the account pays a share ``relief_paid`` of the extra
-    relief this week (:mod:`sim.rules.council`): rates = rates under ``cp`` + (1 -
-    relief_paid) x extra relief."""
-    extra = extra_relief(rateable, category, cp)
-    return weekly_rates(rateable, category, cp) + (1.0 - relief_paid) * extra, relief_paid * extra
+    relief this week (:mod:`sim.rules.council`): rates = rates under ``cp`` (with the
+    drivers' national relief ``national``, paid by central government) + (1 - relief_paid) x
+    extra relief."""
+    extra = extra_relief(rateable, category, cp, national)
+    rates = weekly_rates(rateable, category, cp, national)
+    return rates + (1.0 - relief_paid) * extra, relief_paid * extra

@@ -14,40 +14,19 @@ from numba import njit
 
 
 @njit(cache=True, inline="always")
-def pick_logit4_nb(v0: float, v1: float, v2: float, v3: float, u: float) -> int:
-    """Index (0-3) drawn from softmax([v0, v1, v2, v3]) by inverse CDF with the uniform
-    draw ``u`` in [0, 1), in registers (each exponential computed once)."""
-    m = v0
-    if v1 > m:
-        m = v1
-    if v2 > m:
-        m = v2
-    if v3 > m:
-        m = v3
+def pick_logit3_nb(v0: float, v1: float, v2: float, u: float) -> int:
+    """Index (0-2) drawn from softmax([v0, v1, v2]) by inverse CDF with the uniform draw
+    ``u`` in [0, 1), in registers (each exponential computed once)."""
+    m = max(v0, v1, v2)
     e0 = math.exp(v0 - m)
     e1 = math.exp(v1 - m)
     e2 = math.exp(v2 - m)
-    e3 = math.exp(v3 - m)
-    tot = 0.0
-    tot += e0
-    tot += e1
-    tot += e2
-    tot += e3
-    target = u * tot
-    acc = 0.0
-    acc += e0
-    if target < acc:
+    target = u * (e0 + e1 + e2)
+    if target < e0:
         return 0
-    acc += e1
-    if target < acc:
+    if target < e0 + e1:
         return 1
-    acc += e2
-    if target < acc:
-        return 2
-    acc += e3
-    if target < acc:
-        return 3
-    return 3
+    return 2
 
 
 @njit(cache=True)

@@ -14,13 +14,22 @@ import math
 import numpy as np
 
 from sim import metrics, resident_metrics
-from sim.categories import CAT, COMMERCIAL, N_CAT, N_SHOP_TYPES, NEF_TYPES, SHOP_TYPE
+from sim.categories import (
+    CAT,
+    COMMERCIAL,
+    CONVERTED,
+    N_CAT,
+    N_SHOP_TYPES,
+    NEF_TYPES,
+    SHOP_TYPE,
+    VACANT,
+)
 from sim.outcomes import NAMES
 from sim.params import Params
 from sim.state import World
 from sim.streams import Streams
 
-#: Residents sampled each week for the clustering coefficient.
+#: Residents sampled each week (with replacement) for the clustering coefficient.
 CLUSTERING_SAMPLE = 300
 #: Shops counted along the main street for the NEF-style survey (NEF 2005: "the first ~50").
 SURVEY_SHOPS = 50
@@ -38,8 +47,20 @@ COUNT_OUTCOMES: tuple[str, ...] = (
     "closures_chain",
     "closures_independent",
     "closures_noncommercial",
+    "conversions",
 )
 _CENTRE = 1  # trip choice code of a centre visit (sim.rules.trips.CENTRE)
+
+
+def _morans_i(x: np.ndarray, world: World) -> float:
+    """Moran's I of ``x`` on the street graph (:func:`sim.metrics.morans_i`, binary weights),
+    with the graph's rows prepared once (``world.d.neigh_rows``)."""
+    n, links = x.size, world.neigh_indices.size
+    z = x - x.mean() if n else x
+    m2 = float(z @ z)
+    if links == 0 or m2 <= metrics.REL_VAR_TOL * float(x @ x) or m2 <= 0.0:
+        return 0.0
+    return n / links * float(z[world.d.neigh_rows] @ z[world.neigh_indices]) / m2
 
 
 class AccessCache:
@@ -74,8 +95,9 @@ def measure(
     o["year"] = float(w.driver_table["year"][0]) + week / 52.0
     o["policy"] = 0.0 if first else float(w.now.programme)
     # vacancy
-    n = u.n
-    vac = u.category < 0
+    n_conv = int(np.count_nonzero(u.category == CONVERTED))
+    n = u.n - n_conv  # the commercial stock: vacancy is measured on it (as the LDC does)
+    vac = u.category == VACANT
     spell = np.maximum(week - u.vacant_since[vac], 0)
     n_vac = int(vac.sum())
     o["vacancy_rate"] = n_vac / n if n else 0.0
@@ -83,13 +105,13 @@ def measure(
         float(np.count_nonzero(spell >= LONG_TERM_WEEKS)) / n if n else 0.0
     )
     o["mean_vacancy_spell"] = float(spell.mean()) if n_vac else 0.0
-    o["vacancy_morans_i"] = metrics.morans_i_csr(
-        vac.astype(np.float64), (w.neigh_indptr, w.neigh_indices)
-    )
-    occ = ~vac
+    o["vacancy_morans_i"] = _morans_i(vac.astype(np.float64), w)
+    occ = u.category >= 0
     cat = u.category[occ]
     o["occupied"] = float(n - n_vac)
     o["vacant"] = float(n_vac)
+    o["stock"] = float(n)
+    o["converted"] = float(n_conv)
     o["meanwhile_units"] = float(np.count_nonzero(u.meanwhile & occ))
     o["noncommercial_units"] = float(np.count_nonzero(~COMMERCIAL[cat]))
     # trading without a subsidy, a sponsor or a meanwhile licence; the rest are supported
@@ -101,9 +123,8 @@ def measure(
     o["subsidised_units"] = float(np.count_nonzero(occ & (u.subsidy > 0.0)))
     # diversity
     counts = np.bincount(cat, minlength=N_CAT)
-    d = metrics.diversity(counts)
-    for k in ("richness", "shannon", "simpson", "evenness", "template_distance"):
-        o[k] = float(d[k])
+    o.update(metrics.diversity(counts))
+    o["richness"] = float(o["richness"])
     shop = occ & SHOP_TYPE[np.maximum(u.category, 0)]
     n_chain = int(np.count_nonzero(shop & u.chain))
     n_ind = int(np.count_nonzero(shop)) - n_chain
@@ -118,7 +139,7 @@ def measure(
     o["clone_town_index_survey"] = metrics.clone_town_index(ft, first50.size - fc, fc)
     # social capital
     k = min(res.n, CLUSTERING_SAMPLE)
-    sample = rng["metrics"].choice(res.n, size=k, replace=False) if k else np.zeros(0, np.int64)
+    sample = rng["metrics"].integers(0, max(res.n, 1), size=k)  # with replacement
     ties = resident_metrics.tie_summary(res.tie_id, res.tie_w, res.zone, sample)
     o.update(ties)
     o["mean_engagement"] = float(res.engagement.mean()) if res.n else 0.0

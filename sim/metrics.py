@@ -54,7 +54,7 @@ CTI_HOME_ABOVE: float = 35.0
 def _counts_array(counts: Any) -> np.ndarray:
     """Return ``counts`` as a 1-D float64 array, rejecting negative entries."""
     c = np.asarray(counts, dtype=np.float64).ravel()
-    if c.size and np.any(c < 0):
+    if c.size and c.min() < 0:
         raise ValueError("counts must be non-negative")
     return c
 
@@ -71,15 +71,7 @@ def shannon(counts: Any) -> float:
     Returns:
         H in nats, in [0, ln S] for S nonzero categories; 0.0 for empty or all-zero counts.
     """
-    return _shannon_of(_counts_array(counts))
-
-
-def _shannon_of(c: np.ndarray) -> float:
-    total = c.sum()
-    if total <= 0.0:
-        return 0.0
-    p = c[c > 0] / total
-    return float(max(0.0, -np.sum(p * np.log(p))))
+    return _mix(_counts_array(counts))["shannon"]
 
 
 def simpson(counts: Any) -> float:
@@ -94,15 +86,7 @@ def simpson(counts: Any) -> float:
     Returns:
         D in [0, 1); 0.0 for empty or all-zero counts.
     """
-    return _simpson_of(_counts_array(counts))
-
-
-def _simpson_of(c: np.ndarray) -> float:
-    total = c.sum()
-    if total <= 0.0:
-        return 0.0
-    p = c / total
-    return float(max(0.0, 1.0 - np.sum(p * p)))
+    return _mix(_counts_array(counts))["simpson"]
 
 
 def richness(counts: Any) -> int:
@@ -129,16 +113,30 @@ def evenness(counts: Any) -> float:
         J in [0, 1] (clipped against rounding); 0.0 if S <= 1 (one or no category present,
         where J is undefined).
     """
-    c = _counts_array(counts)
-    s = int(np.count_nonzero(c > 0))
-    return _evenness_of(s, _shannon_of(c) if s > 1 else 0.0)
+    return _mix(_counts_array(counts))["evenness"]
 
 
-def _evenness_of(s: int, h: float) -> float:
-    """Evenness from richness ``s`` and Shannon ``h``."""
-    if s <= 1:
-        return 0.0
-    return float(min(1.0, max(0.0, h / math.log(s))))
+def _mix(c: np.ndarray, template: np.ndarray | None = None) -> dict[str, float]:
+    """Richness, Shannon, Simpson, evenness and the distance from ``template`` (shares summing
+    to 1; the chains' template by default) of the non-negative counts ``c``."""
+    total = c.sum()
+    if not total > 0.0:
+        return dict.fromkeys(("richness", "shannon", "simpson", "evenness"), 0.0) | {
+            "template_distance": 0.0
+        }
+    p = c / total
+    q = p[p > 0]
+    h = max(0.0, -float(q @ np.log(q)))
+    s = q.size
+    t = TEMPLATE_SHARE if template is None else template
+    td = 0.5 * float(np.abs(p - t).sum()) if t.size == p.size else 0.0  # other lengths: none
+    return {
+        "richness": s,
+        "shannon": h,
+        "simpson": max(0.0, 1.0 - float(p @ p)),
+        "evenness": min(1.0, max(0.0, h / math.log(s))) if s > 1 else 0.0,
+        "template_distance": min(1.0, max(0.0, td)),
+    }
 
 
 def diversity(counts: Any) -> dict[str, float]:
@@ -154,16 +152,7 @@ def diversity(counts: Any) -> dict[str, float]:
     Returns:
         Dict with keys richness (an int), shannon, simpson, evenness, template_distance.
     """
-    c = _counts_array(counts)
-    s = int(np.count_nonzero(c > 0))
-    h = _shannon_of(c)
-    return {
-        "richness": s,
-        "shannon": h,
-        "simpson": _simpson_of(c),
-        "evenness": _evenness_of(s, h),
-        "template_distance": _template_distance_of(c, _TEMPLATE, _TEMPLATE_SUM),
-    }
+    return _mix(_counts_array(counts))
 
 
 def clone_town_index(n_types: float, n_independent: float, n_chain: float) -> float:
@@ -253,15 +242,15 @@ def template_distance(counts: Any, template: Any = CHAIN_TEMPLATE) -> float:
 def _template_distance_of(c: np.ndarray, t: np.ndarray, tt: float) -> float:
     if c.shape != t.shape:
         raise ValueError(f"counts has {c.size} categories, template {t.size}")
-    ct = c.sum()
-    if ct <= 0.0 or tt <= 0.0:
+    if tt <= 0.0:
         return 0.0
-    d = 0.5 * float(np.sum(np.abs(c / ct - t / tt)))
-    return min(1.0, max(0.0, d))
+    return _mix(c, t / tt)["template_distance"]
 
 
 _TEMPLATE = _counts_array(CHAIN_TEMPLATE)
 _TEMPLATE_SUM = _TEMPLATE.sum()
+#: The chains' template as shares summing to 1 (for :func:`template_distance`).
+TEMPLATE_SHARE = _TEMPLATE / _TEMPLATE_SUM
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +258,7 @@ _TEMPLATE_SUM = _TEMPLATE.sum()
 # ---------------------------------------------------------------------------------------------
 
 #: Variance below this fraction of sum(x^2) is rounding noise of a constant series.
-_REL_VAR_TOL: float = 1e-26
+REL_VAR_TOL: float = 1e-26
 
 
 def _morans_i(x: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> float:
@@ -280,7 +269,7 @@ def _morans_i(x: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> float:
         return 0.0
     z = x - x.mean()
     m2 = float(z @ z)
-    if m2 <= 0.0 or m2 <= _REL_VAR_TOL * float(x @ x):
+    if m2 <= 0.0 or m2 <= REL_VAR_TOL * float(x @ x):
         return 0.0
     rows = np.repeat(np.arange(n), np.diff(indptr))
     cross = float(z[rows] @ z[indices[indptr[0] : indptr[n]]])

@@ -121,6 +121,32 @@ def _with_catchment(pars: Params, town: Town) -> Params:
     return pars.replace(over)
 
 
+def _week(w: World, pars: Params, rng: Streams, programme: bool = False) -> None:
+    """One week's rules, in order (the module docstring); ``programme``: the scenario's
+    levers apply this week (:meth:`TownModel.pars_at`)."""
+    w.ledger.reset()
+    w.now = Week(week=w.week, programme=programme)
+    for rule in (
+        drivers.step,  # 1 this week's drivers
+        council.step,  # 2 lever spending and pools
+        town_team.step,  #   the Town Team's quarter and spending
+        visits.group_weights,  # 3 venue weights
+        trips.step,  # 4 trip choice
+        visits.step,  # 5 venue choice and spending
+        ties.step,  # 6 meetings
+        engagement.step,  # 7 participation, engagement, volunteering
+        market.step,  # 8 market signals
+        landlords.offer_renewals,  # 9 renewal rents and reviews,
+        occupiers.step,  #   then accounts, exits and renewals
+        landlords.step,  # 10 rent, asking rents, asset transfer, conversions
+        entrants.step,  # 11 applications,
+        landlords.let,  #    lettings and empty-property rates
+        council.close_week,  # 12 accounts
+        town_team.close_week,
+    ):
+        rule(w, pars, rng)
+
+
 class TownModel(mesa.Model):
     """Agent-based model of a town centre under a governance scenario.
 
@@ -194,6 +220,7 @@ class TownModel(mesa.Model):
         )
         self.last_identities: dict[str, float] = {}
         self._access = AccessCache()
+        self._spin_up()
         u = self.world.units
         # Mesa agents: views over the arrays
         self.occupier_agents: dict[int, Occupier] = {}
@@ -203,8 +230,10 @@ class TownModel(mesa.Model):
             Landlord(self, i)
         self.council_agent = Council(self)
         self.town_team_agent = TownTeam(self) if self.pars.town_team.enabled else None
+        spun = self.pars.run.spin_up_weeks > 0
+        rng0 = Streams(self.run_seed, -1)
         self.outcomes: dict[str, float] = measure(
-            self.world, self.pars_at(0), Streams(self.run_seed, -1), self._access, first=True
+            self.world, self.pars_at(0), rng0, self._access, first=not spun
         )
         self.datacollector = OutcomeCollector(
             model_reporters={k: (lambda m, k=k: m.outcomes[k]) for k in OUTCOMES}
@@ -271,27 +300,7 @@ class TownModel(mesa.Model):
         """Advance one week: the rules in the order of the module docstring."""
         w, pars = self.world, self.pars_at(self.week)
         rng = Streams(self.run_seed, self.week)
-        w.ledger.reset()
-        w.now = Week(week=self.week, programme=self.in_programme(self.week))
-        for rule in (
-            drivers.step,  # 1 this week's drivers
-            council.step,  # 2 lever spending and pools
-            town_team.step,  #   the Town Team's quarter and spending
-            visits.group_weights,  # 3 venue weights
-            trips.step,  # 4 trip choice
-            visits.step,  # 5 venue choice and spending
-            ties.step,  # 6 meetings
-            engagement.step,  # 7 participation, engagement, volunteering
-            market.step,  # 8 market signals
-            landlords.offer_renewals,  # 9 renewal rents,
-            occupiers.step,  #   then accounts, exits and renewals
-            landlords.step,  # 10 rent, asking rents, asset transfer
-            entrants.step,  # 11 applications,
-            landlords.let,  #    lettings and empty-property rates
-            council.close_week,  # 12 accounts
-            town_team.close_week,
-        ):
-            rule(w, pars, rng)
+        _week(w, pars, rng, programme=self.in_programme(self.week))
         self.last_identities = w.ledger.identities()
         self._sync_agents(w.now.closed, w.now.opened, pars)
         w.week += 1
@@ -301,6 +310,32 @@ class TownModel(mesa.Model):
             self.running = False
 
     # ------------------------------------------------------------------ internals
+    def _spin_up(self) -> None:
+        """Run ``run.spin_up_weeks`` weeks before week 0 and discard them, so the run starts
+        from the model's own steady state for its start year, not from the town file's
+        snapshot: levers at their market defaults, drivers held at the start year's values,
+        the spin-up's own streams. Then the state is re-dated to week 0 and the references of
+        the run (rolling revenue, rent demand, attractiveness) are set from it."""
+        w, pars = self.world, self.pars_burn_in
+        spin = int(self.pars.run.spin_up_weeks)
+        table = w.driver_table
+        if spin > 0:
+            w.driver_table = {k: np.repeat(v[:1], spin) for k, v in table.items()}
+            for k in range(spin):
+                w.week = k
+                _week(w, pars, Streams(self.run_seed, k, spin_up=True))
+            w.driver_table = table
+            u = w.units
+            for name in ("lease_end", "opened", "vacant_since"):  # re-dated to week 0
+                setattr(u, name, getattr(u, name) - spin)
+            w.week = 0
+            # public accounts start at the run's start (the spin-up's are discarded)
+            w.col.council_balance = w.col.tt_balance = w.col.tt_public = w.col.pr_stock = 0.0
+            w.ledger.reset()
+        w.now = Week(week=0)
+        drivers.step(w, pars, Streams(self.run_seed, 0))
+        market.rebase(w, pars)
+
     def _sync_agents(self, closed: np.ndarray, opened: np.ndarray, pars: Params) -> None:
         for j in closed:
             a = self.occupier_agents.pop(int(j), None)

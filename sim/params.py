@@ -46,6 +46,7 @@ class RunPars:
 
     years: float = P(10.0, 1 / 52, 200.0, unit="years", label="Years simulated after burn-in", kind="run")
     burn_in_weeks: int = P(52, 0, 1040, unit="weeks", label="Burn-in weeks under default (market) levers", kind="run")
+    spin_up_weeks: int = P(104, 0, 1040, unit="weeks", label="Spin-up weeks before the start (run and discarded)", kind="run")
     residents: int = P(5000, 0, 5_000_000, unit="agents", label="Simulated residents", kind="run")
     households: float = P(0.0, 0.0, 1e7, unit="households (0: the town's catchment)", source="the town's catchment (town file, or derived from its floorspace: sim.town.derived_households)", label="Households represented (0: the town's own catchment)", kind="run")
 
@@ -61,7 +62,7 @@ class ResidentPars:
     beta_attract: float = P(0.5, 0.0, 5.0, unit="utils per log attractiveness", source="calibrate; below the store-level Huff a ~1 (DATA.md)", label="Pull of centre attractiveness")
     beta_dist: float = P(1.0, 0.0, 5.0, unit="utils per log km", source="DATA.md Huff b 1-3", label="Distance decay to centre and park")
     park_distance_km: float = P(6.0, 0.2, 50.0, unit="km", label="Retail park distance from the centre")
-    online_propensity_sd: float = P(0.8, 0.0, 5.0, unit="utils", label="Spread of online propensity")
+    online_propensity_sd: float = P(2.0, 0.0, 10.0, unit="utils per unit online share", source="assumption: the trip choice weighs the online-share trend by each resident's own propensity", label="Spread of residents' online propensity (centre trips)")
     beta_friends: float = P(1.0, 0.0, 10.0, unit="utils per strength-weighted share", source="assumption: no quantitative link from social capital to footfall (EVIDENCE.md s10); swept from 0 (experiments/sobol_levers.toml)", label="Pull of friends who went last week")
     catchment_km: float = P(4.0, 0.2, 50.0, unit="km", label="Catchment radius")
     density_decay_km: float = P(1.5, 0.05, 50.0, unit="km", label="Population density decay length")
@@ -82,6 +83,12 @@ class ResidentPars:
     income_high_share: float = P(0.25, 0.0, 1.0, unit="share of households", label="Households in the high income band")
     budget_low: float = P(0.6, 0.0, 1.0, unit="x mean budget", label="Budget of the low income band")
     budget_high: float = P(1.6, 1.0, 5.0, unit="x mean budget", label="Budget of the high income band")
+    online_comparison: float = P(1.42, 0.5, 3.0, unit="x the online share of retail", source="ONS Retail Sales Index Feb 2014 (DATA.md): non-food ~13.8% vs all retail 9.7% (food ~40% of sales at 3.6%)", label="Online exposure of comparison goods")
+    online_convenience: float = P(0.37, 0.0, 1.0, unit="x the online share of retail", source="ONS Feb 2014 (DATA.md): food stores 3.6% vs all retail 9.7%; ~5-6% of food online in 2019", label="Online exposure of convenience goods")
+    online_charity: float = P(0.4, 0.0, 1.5, unit="x the online share of retail", source="assumption: second-hand goods, wide range", label="Online exposure of charity shops")
+    online_startup: float = P(1.0, 0.0, 2.0, unit="x the online share of retail", source="assumption: pop-ups and start-ups sell mixed goods", label="Online exposure of start-ups")
+    online_market: float = P(0.5, 0.0, 1.5, unit="x the online share of retail", source="assumption: market stalls sell food and goods", label="Online exposure of market stalls")
+    online_park: float = P(1.0, 0.0, 2.0, unit="x the online share of retail", source="assumption: a retail park sells all retail goods", label="Online exposure of the retail park")
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,6 @@ class OccupierPars:
     reserve_cap_weeks: float = P(26.0, 0.0, 1040.0, unit="weeks of costs", label="Reserve above which profit is drawn out")
     fixed_scale: float = P(1.0, 0.0, 10.0, unit="x category fixed costs", source="calibrate", label="Fixed-cost multiplier")
     chain_threshold: float = P(-0.1821, -1.0, 1.0, unit="rolling profit / costs", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Chains' branch-closure threshold")
-    chain_threshold_online: float = P(1.04, 0.0, 5.0, unit="per unit online share", source="calibrated: experiments/calibrate.py (docs/calibration.md)", label="Rise of the closure threshold with online share")
     margin_memory: float = P(0.05, 0.001, 1.0, unit="per week (EWMA weight)", label="Weight of this week in the rolling margin")
     min_age_weeks: int = P(26, 0, 520, unit="weeks", label="Weeks before a chain reviews a new branch")
     lease_chain_weeks: int = P(520, 13, 2600, unit="weeks", label="Chain lease length")
@@ -128,6 +134,7 @@ class OccupierPars:
     quality_sd: float = P(0.05053, 0.0, 3.0, source="calibrated: experiments/calibrate.py (docs/calibration.md)", unit="utils", label="Spread of occupiers' quality (pull on visitors)")
     volunteer_hours_need: float = P(30.0, 0.0, 1000.0, unit="hours/week", label="Volunteer hours a voluntary use needs")
     reserve_spread: float = P(0.5, 0.0, 1.0, unit="x reserve", label="Spread of starting reserves (uniform, +/-)")
+    lockdown_support: bool = P(True, unit="switch", source="furlough, grants, rates relief and the moratorium on evictions, 2020-22", label="Occupiers closed by a lockdown are carried by public support (no accounts, no exits)")
     meanwhile_conversion: float = P(0.2, 0.0, 0.5, unit="probability at licence end", source="EVIDENCE.md s4: no published conversion rate from meanwhile use to a tenancy (pop-ups failing to convert were blamed for vacancy rising in 2016): an assumption, swept", label="Meanwhile occupier that could afford a lease takes one")
 
 
@@ -150,6 +157,12 @@ class LandlordPars:
     meanwhile_rent: float = P(0.1, 0.0, 1.0, unit="x asking rent", label="Meanwhile rent", kind="lever")
     init_rent_sd: float = P(0.1, 0.0, 1.0, unit="log", label="Spread of initial rents around market (leases signed at different times)")
     init_vacancy_weeks: int = P(78, 0, 1040, unit="weeks", label="Longest vacancy of an initially empty unit")
+    review_weeks: int = P(260, 13, 2600, unit="weeks", source="UK leases: five-yearly rent reviews (BPF lease code)", label="Weeks between rent reviews within a lease")
+    void_rent_cut: float = P(0.005, 0.0, 0.1, unit="per week beyond patience", source="assumption: no published elasticity (DATA.md); institutional owners eventually re-value long voids", label="Institutional owners' cut of their floor after long voids")
+    conversion_rate: float = P(0.02, 0.0, 0.2, unit="per year of an eligible long-vacant unit", source="EVIDENCE.md section 9: 376-655 approvals a year in England against tens of thousands of long-term vacant units (~1%); widened", label="Conversions of long-vacant units out of the commercial stock")
+    conversion_min_weeks: int = P(26, 0, 520, unit="weeks vacant", source="Class MA: vacant 3 months; assumption for the owner's decision", label="Vacancy before an owner considers conversion")
+    conversion_value_below: float = P(1.0, 0.0, 3.0, unit="x average pitch value", source="assumption: conversion pays where the unit's value as a shop is low", label="Shop value below which conversion is considered")
+    conversion_refusal: float = P(0.34, 0.0, 1.0, unit="share of applications", source="EVIDENCE.md section 9: Class MA 2023/24, 421 of 1,225 refused", label="Conversion applications refused")
     relief_capture: float = P(0.75, 0.5, 1.0, unit="share of a rates relief", source="EVIDENCE.md s6: about three quarters of a rates change reaches rents within 2-3 years (BCO/IPD, commissioned by property bodies); occupancy costs equalised after 1990 (Mehdi 2003)", label="Share of a rates relief landlords capture in rents")
     capture_weeks: float = P(52.0, 26.0, 78.0, unit="weeks (time constant)", source="EVIDENCE.md s6: the capture happens within 2-3 years", label="Speed at which rents capture a relief")
 

@@ -498,12 +498,12 @@ def report_markdown(
         "",
         "## What the intervals mean",
         "",
-        f"The intervals are 95% t-intervals of the mean over {k} replicate seeds: they "
-        "measure the model's run-to-run randomness only (how precisely these seeds pin down "
-        "each scenario's expected outcome), not uncertainty in the parameters, the drivers "
-        "or the model's structure. More seeds narrow them; paired differences are narrower "
-        "than the gap between two separate intervals because common random numbers cancel "
-        "shared noise. With one seed no interval can be computed (lo = hi = mean).",
+        f"The intervals are 95% t-intervals of the mean over {k} replicates. They include "
+        f"{m.get('uncertainty', 'seed noise only')}. They do not include uncertainty in the "
+        "drivers or the model's structure. More replicates narrow them; paired differences "
+        "are narrower than the gap between two separate intervals because common random "
+        "numbers (and common parameter draws) cancel shared noise. With one replicate no "
+        "interval can be computed (lo = hi = mean).",
         "",
     ]
     if figures:

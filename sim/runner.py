@@ -35,12 +35,14 @@ from sim.results import summarise
 from sim.scenarios import (
     Drivers,
     InputError,
+    Posterior,
     Scenario,
     check_value,
     load_drivers,
+    load_posterior,
     load_scenario,
 )
-from sim.streams import fresh_seed, replicate_seeds
+from sim.streams import fresh_seed, replicate_seeds, stream
 from sim.town import Town, resolve_town
 
 #: The four bundled governance scenarios, in the order of MODEL.md.
@@ -296,6 +298,7 @@ def run_task(
     seed: int,
     residents: int | None,
     years: float | None,
+    overrides: dict[str, dict[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Worker entry point of :func:`compare`: one run from plain, picklable arguments.
 
@@ -306,12 +309,15 @@ def run_task(
         seed: Run seed.
         residents: Residents override or None.
         years: Years override or None.
+        overrides: Parameters applied after the scenario (a posterior draw) or None.
 
     Returns:
         The per-step table of the run.
     """
     sleep_hook()
-    df, _ = run_one(scenario, drivers, town, seed=seed, residents=residents, years=years)
+    df, _ = run_one(
+        scenario, drivers, town, seed=seed, residents=residents, years=years, overrides=overrides
+    )
     return df
 
 
@@ -380,6 +386,7 @@ def compare(
     workers: int | None = None,
     dask: str | None = None,
     progress: bool = True,
+    posterior: str | Path | Posterior | bool | None = None,
 ) -> CompareResult:
     """Run every scenario with the same ``seeds`` replicate seeds (common random numbers).
 
@@ -397,6 +404,11 @@ def compare(
         dask: ``"local"`` for a Dask ``LocalCluster``, or a scheduler address
             ``tcp://host:port`` (see :func:`sim.execution.open_workers`).
         progress: Show a tqdm bar of runs done (with an ETA).
+        posterior: Draw each replicate's free parameters from a calibration posterior (True:
+            the bundled ``scenarios/posterior.csv``; or a path or Posterior): replicate i of
+            every scenario runs with the same draw and the same seed, so the intervals carry
+            parameter uncertainty as well as seed noise. A parameter a scenario sets keeps the
+            scenario's value. None or False: the parameters' point estimates (defaults).
 
     Returns:
         The comparison; identical whichever executor ran it.
@@ -411,9 +423,18 @@ def compare(
     inp = prepare(scenarios, drivers, town, residents, years, where="compare")
     run_seeds = replicate_seeds(base_seed, k)
     names = [s.name for s in inp.scenarios]
+    post, draws = _posterior_draws(posterior, k, base_seed)
     keys = [(i, j) for j in range(k) for i in range(len(names))]
     calls = [
-        (inp.scenarios[i], inp.drivers, inp.town_spec, run_seeds[j], inp.residents, inp.years)
+        (
+            inp.scenarios[i],
+            inp.drivers,
+            inp.town_spec,
+            run_seeds[j],
+            inp.residents,
+            inp.years,
+            _not_set_by(inp.scenarios[i], draws[j]) if draws else None,
+        )
         for i, j in keys
     ]
     out: dict[tuple[int, int], pd.DataFrame] = {}
@@ -430,7 +451,54 @@ def compare(
             pool.run(run_task, calls, done)
         finally:
             bar.close()
-    return _assemble(inp, names, run_seeds, base_seed, out)
+    result = _assemble(inp, names, run_seeds, base_seed, out)
+    if post is not None:
+        result.meta["posterior"] = {
+            "file": post.source,
+            "particles": int(len(post.weights)),
+            "parameters": list(post.keys),
+            "draws": draws,
+        }
+    result.meta["uncertainty"] = uncertainty_text(result.meta)
+    return result
+
+
+def _posterior_draws(
+    posterior: str | Path | Posterior | bool | None, k: int, base_seed: int
+) -> tuple[Posterior | None, list[dict[str, dict[str, Any]]]]:
+    """The posterior of a comparison and its ``k`` draws (from the ``posterior`` stream of
+    ``base_seed``), or (None, []) without one."""
+    if posterior is None or posterior is False:
+        return None, []
+    post = (
+        posterior
+        if isinstance(posterior, Posterior)
+        else load_posterior(None if posterior is True else posterior)
+    )
+    return post, post.draws(k, stream(base_seed, "posterior"))
+
+
+def _not_set_by(scenario: Scenario, draw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A posterior draw without the parameters the scenario sets itself."""
+    return {
+        g: {n: v for n, v in t.items() if n not in scenario.overrides.get(g, {})}
+        for g, t in draw.items()
+    }
+
+
+def uncertainty_text(meta: dict[str, Any]) -> str:
+    """What a comparison's intervals include, in one sentence."""
+    post = meta.get("posterior")
+    if not post:
+        return (
+            "seed noise only: every run uses the parameters' point estimates (the calibrated "
+            "defaults), so parameter uncertainty is not in the intervals"
+        )
+    return (
+        f"seed noise and parameter uncertainty: replicate i of every scenario draws its free "
+        f"parameters ({', '.join(post['parameters'])}) from the posterior `{post['file']}` "
+        f"({post['particles']} particles) and uses the same seed"
+    )
 
 
 def _assemble(

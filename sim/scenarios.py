@@ -342,10 +342,39 @@ _SHOCK_FIELDS = {
     "weeks": (52, 1, 1040, "weeks"),
     "spend_drop": (0.0, 0.0, 1.0, "share of budgets lost at the trough"),
     "trip_penalty": (0.0, 0.0, 20.0, "utils off centre and park trips"),
-    "online_boost": (0.0, 0.0, 20.0, "utils added to online"),
+    "online_boost": (0.0, 0.0, 1.0, "share added to the online path"),
 }
-_DRIVER_KEYS = ("description", "start_year", "online", "chains", "shock", "name")
+_DRIVER_KEYS = (
+    "description",
+    "start_year",
+    "online",
+    "chains",
+    "shock",
+    "name",
+    "spend",
+    "lockdown",
+    "rates_relief",
+    "rates",
+    "planning",
+)
+_PLANNING_FIELDS = {
+    # name: (default, lo, hi, unit)
+    "conversion_small_from": (math.inf, 1900.0, 2200.0, "calendar year"),
+    "conversion_small_max_m2": (150.0, 0.0, 1e5, "m2"),
+    "conversion_any_from": (math.inf, 1900.0, 2200.0, "calendar year"),
+    "conversion_any_max_m2": (1500.0, 0.0, 1e5, "m2"),
+    "use_class_e_from": (math.inf, 1900.0, 2200.0, "calendar year"),
+}
 _ONLINE_KEYS = ("year", "share", "scale", "shift")
+
+
+@dataclass(frozen=True)
+class Lockdown:
+    """A period when the named use categories may not open (their units take no visits)."""
+
+    start: float  # calendar year
+    end: float  # calendar year
+    closed: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -388,7 +417,18 @@ class Drivers:
     online_shift: float = 0.0
     chain_expansion: float = 1.0
     shocks: tuple[Shock, ...] = ()
+    spend_year: tuple[float, ...] = ()  # calendar years of the spend path (empty: flat at 1)
+    spend_mult: tuple[float, ...] = ()  # x budgets at those years, linear between, flat outside
+    lockdowns: tuple[Lockdown, ...] = ()
+    relief_year: tuple[float, ...] = ()  # years from which each rates relief share applies
+    relief_share: tuple[float, ...] = ()  # share of occupied commercial units' rates relieved
+    revaluations: tuple[float, ...] = ()  # years of business-rates revaluations
+    planning: tuple[tuple[str, float], ...] = ()  # (_PLANNING_FIELDS key, value) given
     source: str = "defaults"
+
+    def planning_value(self, key: str) -> float:
+        """A planning driver's value (its default if the file does not give it)."""
+        return dict(self.planning).get(key, _PLANNING_FIELDS[key][0])
 
     def year_of(self, weeks: np.ndarray) -> np.ndarray:
         """Calendar year at the start of each model week."""
@@ -410,23 +450,55 @@ class Drivers:
         return np.clip(base * self.online_scale + self.online_shift, 0.0, 0.99)
 
     def weekly(self, n_weeks: int) -> dict[str, np.ndarray]:
-        """Driver values for weeks 0..n_weeks-1 (online share, spend multiplier, penalties)."""
+        """Driver values for weeks 0..n_weeks-1: calendar year, online share of retail spend,
+        spend multiplier, trip penalty, chain expansion, the categories closed by a lockdown
+        (a bit mask: bit c for category code c), the rates relief share, revaluation weeks
+        (1.0), the largest floorspace a vacant unit may convert from (m2, 0: none) and whether
+        use class E applies (1.0)."""
+        from sim.categories import CAT
+
         yr = self.year_of(np.arange(n_weeks))
         spend = np.ones(n_weeks)
+        if self.spend_year:
+            spend = np.interp(yr, self.spend_year, self.spend_mult)
         penalty = np.zeros(n_weeks)
         boost = np.zeros(n_weeks)
         for s in self.shocks:
             prof = s.profile(yr)
-            spend *= 1.0 - s.spend_drop * prof
+            spend = spend * (1.0 - s.spend_drop * prof)
             penalty += s.trip_penalty * prof
             boost += s.online_boost * prof
+        closed = np.zeros(n_weeks, np.int64)
+        for lock in self.lockdowns:
+            mask = sum(1 << CAT[c] for c in lock.closed)
+            closed |= np.where((yr >= lock.start) & (yr < lock.end), mask, 0)
+        relief = np.zeros(n_weeks)
+        if self.relief_year:
+            k = np.searchsorted(np.asarray(self.relief_year), yr, side="right") - 1
+            relief = np.where(k >= 0, np.asarray(self.relief_share)[np.maximum(k, 0)], 0.0)
+        reval = np.zeros(n_weeks)
+        for r in self.revaluations:
+            hit = np.flatnonzero(yr >= r)
+            if hit.size and hit[0] > 0:
+                reval[hit[0]] = 1.0
+        pv = self.planning_value
+        convert = np.where(yr >= pv("conversion_small_from"), pv("conversion_small_max_m2"), 0.0)
+        convert = np.where(
+            yr >= pv("conversion_any_from"),
+            np.maximum(convert, pv("conversion_any_max_m2")),
+            convert,
+        )
         return {
             "year": yr,
-            "online": self.online_at(yr),
+            "online": np.clip(self.online_at(yr) + boost, 0.0, 0.99),
             "spend_mult": spend,
             "trip_penalty": penalty,
-            "online_boost": boost,
             "chain_expansion": np.full(n_weeks, self.chain_expansion),
+            "closed": closed,
+            "rates_relief": relief,
+            "revaluation": reval,
+            "conversion_max_m2": convert,
+            "use_class_e": (yr >= pv("use_class_e_from")).astype(np.float64),
         }
 
 
@@ -516,9 +588,164 @@ def load_drivers(spec: str | Path | Drivers | None) -> Drivers:
         vals["weeks"] = int(vals["weeks"])
         out.append(Shock(**vals))
     kw["shocks"] = tuple(out)
+    kw.update(_history_drivers(where, data))
     return Drivers(**kw)
+
+
+def _points(where: str, table: Any, name: str, ykey: str, vkey: str, lo: float, hi: float,
+            unit: str) -> tuple[tuple[float, ...], tuple[float, ...]]:  # fmt: skip
+    """A ``[name]`` table of increasing years and values of equal, non-zero length."""
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: [{name}] must be a table")
+    _check_keys(where, table, (ykey, vkey), f"{name}.")
+    yrs, vals = table.get(ykey), table.get(vkey)
+    if not isinstance(yrs, list) or not isinstance(vals, list) or len(yrs) != len(vals) or not yrs:
+        raise InputError(
+            f"{where}: {name}.{ykey} and {name}.{vkey} must be lists of equal, non-zero length"
+        )
+    yrs = [_num(where, f"{name}.{ykey}", y, 1900, 2200, "year") for y in yrs]
+    vals = [_num(where, f"{name}.{vkey}", v, lo, hi, unit) for v in vals]
+    if any(b <= a for a, b in zip(yrs, yrs[1:], strict=False)):
+        raise InputError(f"{where}: {name}.{ykey} must increase strictly")
+    return tuple(yrs), tuple(vals)
+
+
+def _history_drivers(where: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The optional history tables of a drivers file: the spend path, lockdowns, rates reliefs,
+    revaluations and planning dates (``scenarios/drivers/history.toml``)."""
+    from sim.categories import CATEGORIES
+
+    kw: dict[str, Any] = {}
+    if "spend" in data:
+        kw["spend_year"], kw["spend_mult"] = _points(
+            where, data["spend"], "spend", "year", "mult", 0.0, 2.0, "x budgets"
+        )
+    if "rates_relief" in data:
+        kw["relief_year"], kw["relief_share"] = _points(
+            where, data["rates_relief"], "rates_relief", "year", "share", 0.0, 1.0, "share"
+        )
+    locks = data.get("lockdown", [])
+    if not isinstance(locks, list):
+        raise InputError(f"{where}: [[lockdown]] must be an array of tables")
+    out = []
+    for i, lk in enumerate(locks):
+        tag = f"lockdown[{i}]."
+        if not isinstance(lk, dict):
+            raise InputError(f"{where}: [[lockdown]] entry {i} must be a table")
+        _check_keys(where, lk, ("start", "end", "closed"), tag)
+        if "start" not in lk or "end" not in lk:
+            raise InputError(f"{where}: {tag}start and {tag}end are required (calendar years)")
+        start = _num(where, tag + "start", lk["start"], 1900, 2200, "year")
+        end = _num(where, tag + "end", lk["end"], start, 2200, "year, after start")
+        closed = lk.get("closed", [])
+        if not isinstance(closed, list) or any(c not in CATEGORIES for c in closed):
+            bad = [c for c in closed if c not in CATEGORIES] if isinstance(closed, list) else closed
+            raise InputError(
+                f"{where}: {tag}closed = {bad!r}: use categories of {', '.join(CATEGORIES)}"
+            )
+        out.append(Lockdown(start, end, tuple(closed)))
+    kw["lockdowns"] = tuple(out)
+    rates = data.get("rates", {})
+    if not isinstance(rates, dict):
+        raise InputError(f"{where}: [rates] must be a table")
+    _check_keys(where, rates, ("revaluations",), "rates.")
+    revals = rates.get("revaluations", [])
+    if not isinstance(revals, list):
+        raise InputError(f"{where}: rates.revaluations must be a list of calendar years")
+    kw["revaluations"] = tuple(
+        _num(where, "rates.revaluations", y, 1900, 2200, "year") for y in revals
+    )
+    planning = data.get("planning", {})
+    if not isinstance(planning, dict):
+        raise InputError(f"{where}: [planning] must be a table")
+    _check_keys(where, planning, tuple(_PLANNING_FIELDS), "planning.")
+    kw["planning"] = tuple(
+        (k, _num(where, f"planning.{k}", v, *_PLANNING_FIELDS[k][1:])) for k, v in planning.items()
+    )
+    return kw
 
 
 def driver_names() -> list[str]:
     """Names of the bundled driver files."""
     return sorted(p.stem for p in DRIVERS_DIR.glob("*.toml"))
+
+
+# ----------------------------------------------------------------------------- posterior
+
+#: The bundled posterior of the calibration (experiments/calibrate.py).
+POSTERIOR_FILE = "posterior.csv"
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Parameter sets of a calibration's posterior and their weights (ABC particles).
+
+    Attributes:
+        keys: Parameters as ``group.name``.
+        values: One row per particle, one column per key.
+        weights: Normalised particle weights.
+        source: The file it was read from.
+    """
+
+    keys: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray
+    source: str
+
+    def draws(self, n: int, rng: np.random.Generator) -> list[dict[str, dict[str, Any]]]:
+        """``n`` parameter sets drawn by weight (systematic resampling from one uniform of
+        ``rng``), as run overrides ``{group: {name: value}}``."""
+        u = (rng.random() + np.arange(n)) / max(n, 1)
+        rows = np.minimum(np.searchsorted(np.cumsum(self.weights), u), len(self.weights) - 1)
+        out = []
+        for r in rows:
+            o: dict[str, dict[str, Any]] = {}
+            for key, v in zip(self.keys, self.values[r], strict=True):
+                g, name = key.split(".", 1)
+                o.setdefault(g, {})[name] = check_value(self.source, g, name, float(v))
+            out.append(o)
+        return out
+
+
+def load_posterior(spec: str | Path | None = None) -> Posterior:
+    """Read a posterior file (the bundled ``scenarios/posterior.csv`` for None): comment lines
+    (#), a header ``weight,group.name,...``, one row per particle. Every parameter is checked
+    against its declared bounds; bad input raises one-line InputError naming file and field."""
+    path = SCENARIOS_DIR / POSTERIOR_FILE if spec is None else Path(spec)
+    where = display_path(path) if spec is None else str(path)
+    if not path.is_file():
+        raise InputError(f"{where}: posterior file not found (run experiments/calibrate.py)")
+    lines = [
+        ln.strip()
+        for ln in path.read_text(encoding="utf-8-sig").splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    if len(lines) < 2:
+        raise InputError(f"{where}: no particles (a header and at least one row expected)")
+    head = [h.strip() for h in lines[0].split(",")]
+    if head[0] != "weight" or len(head) < 2:
+        raise InputError(f"{where}: header must be 'weight,group.name,...', got {lines[0]!r}")
+    idx = spec_index()
+    for key in head[1:]:
+        g, _, n = key.partition(".")
+        if g not in idx or n not in idx[g]:
+            raise InputError(f"{where}: unknown parameter '{key}' in the header")
+    rows = []
+    for i, ln in enumerate(lines[1:], start=2):
+        cells = ln.split(",")
+        try:
+            vals = [float(c) for c in cells]
+        except ValueError:
+            raise InputError(f"{where}: row {i}: every value must be a number") from None
+        if len(vals) != len(head) or not all(math.isfinite(v) for v in vals) or vals[0] < 0:
+            raise InputError(f"{where}: row {i}: {len(head)} finite numbers expected, weight >= 0")
+        rows.append(vals)
+    arr = np.array(rows)
+    w = arr[:, 0]
+    if not w.sum() > 0:
+        raise InputError(f"{where}: weight: the weights must not all be 0")
+    for j, key in enumerate(head[1:], start=1):
+        g, _, n = key.partition(".")
+        for v in arr[:, j]:
+            check_value(where, g, n, float(v))
+    return Posterior(tuple(head[1:]), arr[:, 1:], w / w.sum(), where)

@@ -31,10 +31,6 @@ N_INCOME = 3  # income bands: low, middle, high
 #: Town Team budget heads, in the order of its allocation vector.
 HEADS = ("events", "meanwhile", "startup", "marketing", "public_realm")
 N_HEADS = len(HEADS)
-#: Largest number of residents the weekly calibration of the online constant looks at; towns up
-#: to this size use every resident, larger ones an evenly spaced subset (the error in the
-#: constant is ~0.01 utils at 10^4 residents).
-ONLINE_SAMPLE = 4096
 
 
 @dataclass
@@ -49,7 +45,7 @@ class Residents:
     park_km: np.ndarray  # float64 km, home to the retail park
     income: np.ndarray  # int8 income band
     budget: np.ndarray  # float64 GBP/week discretionary budget
-    online_prop: np.ndarray  # float64 utils, own online propensity
+    online_prop: np.ndarray  # float64 utils per unit online share, own online propensity
     taste: np.ndarray  # int32 taste class
     engagement: np.ndarray  # float64 in [0, 1]
     choice: np.ndarray  # int8 this week's trip: 0 none, 1 centre, 2 park, 3 online
@@ -114,9 +110,10 @@ class Collective:
     tt_effectiveness: float = 0.0  # x
     tt_members: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     market_index: float = 1.0  # market rent index (1 = initial)
-    spend_ref: float = 1.0  # GBP/week centre spend per occupied m2 at week 0
+    spend_ref: float = 0.0  # GBP/m2/week commercial revenue per m2 at the start (0: not set)
     demand_ref: float = 0.0  # GBP/week centre spend per m2 of all floorspace at week 0
-    attract_ref: float = 1.0  # centre attractiveness at week 0
+    attract_ref: float = 1.0  # centre attractiveness at the start of the run
+    park_keep_ref: float = 1.0  # the park's trade not bought online at the start
     rev_cat: np.ndarray = field(default_factory=lambda: np.zeros(N_CAT))  # GBP/m2/week EWMA
     rev_all: float = 0.0  # GBP/m2/week EWMA over commercial units
     volunteer_supply: float = 0.0  # hours/week
@@ -164,8 +161,10 @@ class Week:
     """What one week's rules hand to the next ones (not state: rebuilt every week).
 
     Drivers: ``online`` (share of retail spend online, the driver's path), ``spend_mult`` (x
-    budgets), ``trip_penalty`` (utils off physical trips), ``online_boost`` (utils on online),
-    ``chain_expansion`` (x chain entry). Then the venue weights of the week's visit groups,
+    budgets), ``trip_penalty`` (utils off physical trips), ``chain_expansion`` (x chain entry),
+    the categories a lockdown closes, the rates relief share, a revaluation, the planning rules
+    for conversions and use class E; ``online_cat``: the share of each category's spending that
+    goes online this week. Then the venue weights of the week's visit groups,
     the friend pulls, the landlords' renewal and asking rents, the applications, the lever
     spending and the rules' counts.
     """
@@ -174,12 +173,18 @@ class Week:
     online: float = 0.0
     spend_mult: float = 1.0
     trip_penalty: float = 0.0
-    online_boost: float = 0.0
     chain_expansion: float = 1.0
+    lockdown: np.ndarray = field(default_factory=lambda: np.zeros(N_CAT, np.bool_))  # closed
+    rates_relief: float = 0.0  # share of occupied commercial units' rates relieved (driver)
+    revaluation: bool = False  # a business-rates revaluation this week
+    conversion_max_m2: float = 0.0  # largest unit planning lets convert to homes (0: none)
+    use_class_e: bool = False  # change among class E uses needs no permission
+    online_cat: np.ndarray = field(default_factory=lambda: np.zeros(N_CAT))  # share online
     weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (groups, units)
     cum: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # running sums of weights
     tot: np.ndarray = field(default_factory=lambda: np.zeros(0))  # row totals
     spend_w: np.ndarray = field(default_factory=lambda: np.zeros(0))  # spend weight per unit
+    online_w: np.ndarray = field(default_factory=lambda: np.zeros(0))  # bought online instead
     pull: np.ndarray = field(default_factory=lambda: np.zeros(0))  # friend pull per resident
     renewal: np.ndarray = field(default_factory=lambda: np.zeros(0))  # GBP/week offered
     ask: np.ndarray = field(default_factory=lambda: np.zeros(0))  # GBP/week asking rents
@@ -200,8 +205,10 @@ class Derived:
     log_dc: np.ndarray  # ln(km to the centre + 0.1) per resident
     log_dp: np.ndarray  # ln(km to the retail park + 0.1) per resident
     group: np.ndarray  # int64 visit group per resident: sector * n_taste + taste class
-    online_sample: np.ndarray  # int64 residents of the online calibration
     log_walk: np.ndarray  # (n_sectors, n_units) ln(m from each arrival point)
+    log_floorspace: np.ndarray  # ln(m2) per unit
+    neigh_rows: np.ndarray  # int64, the unit of each entry of neigh_indices (CSR rows)
+    degree: np.ndarray  # float64, street neighbours per unit
     floorspace_pow: np.ndarray  # floorspace ** huff_a per unit
     main_order: np.ndarray  # units along the main street (NEF-style survey)
 
@@ -209,14 +216,14 @@ class Derived:
 def derive(world: World, pars: Params) -> Derived:
     """The :class:`Derived` arrays of ``world``."""
     res = world.res
-    n = res.n
-    s = min(n, ONLINE_SAMPLE)
     return Derived(
         log_dc=np.log(res.dist_km + 0.1),
         log_dp=np.log(res.park_km + 0.1),
         group=(res.sector.astype(np.int64) * world.pref.shape[0] + res.taste),
-        online_sample=(np.arange(s, dtype=np.int64) * n) // max(s, 1),
         log_walk=np.log(np.maximum(world.walk_from, 1.0)),
+        log_floorspace=np.log(world.units.floorspace),
+        neigh_rows=np.repeat(np.arange(world.units.n), np.diff(world.neigh_indptr)),
+        degree=np.diff(world.neigh_indptr).astype(np.float64),
         floorspace_pow=world.units.floorspace ** float(pars.residents.huff_a),
         main_order=world.town.main_street_order(),
     )
@@ -252,11 +259,28 @@ class World:
         return self.derived
 
 
-def centre_attractiveness(units: Units, floorspace_pow: np.ndarray) -> float:
-    """Centre attractiveness A: the sum over occupied units of the category's attractiveness
-    per m2 x floorspace^a (Huff's A_j, DATA.md), ``floorspace_pow`` = floorspace ** a."""
+def centre_attractiveness(
+    units: Units,
+    floorspace_pow: np.ndarray,
+    online_cat: np.ndarray | None = None,
+    closed: np.ndarray | None = None,
+) -> float:
+    """Centre attractiveness A: the sum over open occupied units of the category's
+    attractiveness per m2 x floorspace^a (Huff's A_j, DATA.md), ``floorspace_pow`` =
+    floorspace ** a; with ``online_cat`` (each category's share bought online), a unit's pull
+    on trips counts only the part of its trade not bought online; units of ``closed``
+    categories (a lockdown) do not count."""
     occ = units.category >= 0
-    return float(np.sum(ATTRACT[units.category[occ]] * floorspace_pow[occ]))
+    cat = units.category[occ]
+    keep = np.ones(cat.size) if online_cat is None else 1.0 - online_cat[cat]
+    if closed is not None:
+        keep = np.where(closed[cat], 0.0, keep)
+    return float(np.sum(ATTRACT[cat] * keep * floorspace_pow[occ]))
+
+
+def park_trade_kept(pars: Params, online: float) -> float:
+    """The share of the retail park's trade not bought online, at online share ``online``."""
+    return max(1.0 - pars.residents.online_park * online, 1e-6)
 
 
 def init_world(
@@ -439,14 +463,17 @@ def full_rates(rateable: np.ndarray, cp: CouncilPars) -> np.ndarray:
     return rateable / 52.0 * cp.rates_multiplier
 
 
-def weekly_rates(rateable: np.ndarray, category: np.ndarray, cp: CouncilPars) -> np.ndarray:
+def weekly_rates(
+    rateable: np.ndarray, category: np.ndarray, cp: CouncilPars, commercial_relief: float = 0.0
+) -> np.ndarray:
     """Business rates (GBP/week) of units occupied by ``category``, net of reliefs: the one
     rates formula of the model (occupiers pay it, entrants expect it, empty units pay
-    ``empty_rates`` x its full value).
+    ``empty_rates`` x :func:`full_rates`).
 
-    Rates = :func:`full_rates` x (1 - relief); relief is small-business relief
-    below the threshold, or charity/community relief for charity and non-commercial uses
-    (the larger applies). ``cp`` is the council's parameter group.
+    Rates = :func:`full_rates` x (1 - relief); relief is the largest of small-business relief
+    below the threshold, charity/community relief for charity and non-commercial uses, and
+    ``commercial_relief`` (a national relief of the time, from the drivers) for commercial
+    uses. ``cp`` is the council's parameter group.
     """
     category = np.asarray(category)
     full = full_rates(rateable, cp)
@@ -454,6 +481,9 @@ def weekly_rates(rateable: np.ndarray, category: np.ndarray, cp: CouncilPars) ->
     relief = np.where(rateable < cp.sbr_threshold, cp.small_business_relief, 0.0)
     community = (category == CAT["charity"]) | ((category >= 0) & ~COMMERCIAL[cat])
     relief = np.where(community, np.maximum(relief, cp.community_relief), relief)
+    if commercial_relief > 0:
+        com = (category >= 0) & COMMERCIAL[cat]
+        relief = np.where(com, np.maximum(relief, commercial_relief), relief)
     return full * (1.0 - relief)
 
 

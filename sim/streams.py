@@ -11,7 +11,8 @@ numpy's ``SeedSequence`` into named streams, one per decision, fresh for every w
 
 A stream is addressed by ``(run seed, stream name, week)``; ``week = -1`` is initialisation.
 A rule receives the week's :class:`Streams` and takes the generator of each decision it makes
-by name (``rng["letting"]``).
+by name (``rng["letting"]``), only when it has a draw to make: since every decision has its
+own stream, a stream left undrawn moves no other.
 """
 
 from __future__ import annotations
@@ -36,30 +37,37 @@ STREAM_ID: dict[str, int] = {
     "init_ties": 12,  # reserved for initial ties
     "letting": 13,  # landlords' acceptance of applicants
     "asset_transfer": 14,  # which long-empty council unit passes to the community
-    "arrivals": 15,  # how many prospective occupiers arrive, by source
-    "applicants": 16,  # each applicant's category, format, units looked at and expectations
-    "conversion": 17,  # whether a meanwhile occupier that could afford a lease takes one
+    # 15, 16: "arrivals", "applicants" (retired: one stream for the entry decision)
+    "conversion": 17,  # which eligible long-vacant units leave the commercial stock
+    "entry": 18,  # who arrives (numbers by source), then each applicant's draws
+    "posterior": 19,  # the parameter sets a comparison draws from a posterior
+    "meanwhile_lease": 20,  # whether a meanwhile occupier that could afford a lease takes one
+    "popups": 21,  # how many pop-ups and community groups ask for a meanwhile licence, theirs
 }
 
 _INIT_WEEK = -1
 
 
-def stream(seed: int, name: str, week: int = _INIT_WEEK) -> np.random.Generator:
+def stream(
+    seed: int, name: str, week: int = _INIT_WEEK, spin_up: bool = False
+) -> np.random.Generator:
     """Return the generator for stream ``name`` in ``week`` of the run seeded by ``seed``.
 
     Args:
         seed: the run seed (a non-negative integer).
         name: a key of :data:`STREAM_ID`.
         week: the model week (0-based); ``-1`` for initialisation.
+        spin_up: a week of the spin-up before week 0 (its own streams).
 
     Returns:
         A fresh ``numpy.random.Generator`` (PCG64) seeded with
-        ``SeedSequence(seed, spawn_key=(STREAM_ID[name], week + 1))``: its draws depend only
-        on the three inputs.
+        ``SeedSequence(seed, spawn_key=(STREAM_ID[name], week + 1))`` (spin-up weeks:
+        ``spawn_key=(STREAM_ID[name], 0, week + 1)``): its draws depend only on the inputs.
     """
     if name not in STREAM_ID:
         raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_ID)}")
-    ss = np.random.SeedSequence(int(seed), spawn_key=(STREAM_ID[name], int(week) + 1))
+    key = (STREAM_ID[name], 0, int(week) + 1) if spin_up else (STREAM_ID[name], int(week) + 1)
+    ss = np.random.SeedSequence(int(seed), spawn_key=key)
     return np.random.Generator(np.random.PCG64(ss))
 
 
@@ -67,16 +75,16 @@ class Streams:
     """The named streams of one week of one run: ``streams["trips"]`` is that week's generator
     for the trip decision (made on first use, then the same object for the rest of the week)."""
 
-    __slots__ = ("_made", "seed", "week")
+    __slots__ = ("_made", "seed", "spin_up", "week")
 
-    def __init__(self, seed: int, week: int) -> None:
-        self.seed, self.week = int(seed), int(week)
+    def __init__(self, seed: int, week: int, spin_up: bool = False) -> None:
+        self.seed, self.week, self.spin_up = int(seed), int(week), bool(spin_up)
         self._made: dict[str, np.random.Generator] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         g = self._made.get(name)
         if g is None:
-            g = self._made[name] = stream(self.seed, name, self.week)
+            g = self._made[name] = stream(self.seed, name, self.week, self.spin_up)
         return g
 
 

@@ -18,7 +18,7 @@ from numba import njit
 from scipy import stats
 
 from sim import resident_metrics
-from sim.logit import guide_tables_nb, logit_shares, pick_logit4_nb, search_guided_nb
+from sim.logit import guide_tables_nb, logit_shares, pick_logit3_nb, search_guided_nb
 from sim.prefetch import prefetch_row
 from sim.rules import engagement, ties, trips, visits
 from sim.streams import Streams
@@ -63,7 +63,8 @@ def pulls(m) -> np.ndarray:
     return out
 
 
-def trips_args(m, k: int, utilities=(0.4, 1.1, -0.3)):
+def trips_args(m, k: int, utilities=(0.4, 1.1, 0.2)):
+    """Centre and park utilities and the online share, then the betas."""
     res, d, rp = m.world.res, m.world.d, m.pars.residents
     u = np.random.default_rng(k).random(res.n, dtype=np.float32)
     return (d.log_dc, d.log_dp, res.online_prop, pulls(m), u, *utilities, rp.beta_dist, 2.0)
@@ -84,10 +85,12 @@ def visits_args(m, k: int, spend_mult: float = 0.97):
         now.cum,
         now.tot,
         now.spend_w,
+        now.online_w,
         rp.beta_friend_venue,
         draws,
         spend_mult,
         w.weight,
+        0.8,
     )
 
 
@@ -119,12 +122,12 @@ def test_trips_nb_equals_ref_on_model_state(warm_model, k):
     trips.trips_nb(*args, a)
     trips.trips_ref(*args, b)
     np.testing.assert_array_equal(a, b)
-    assert set(np.unique(a)) == {0, 1, 2, 3}
+    assert set(np.unique(a)) == {0, 1, 2}
 
 
 @pytest.mark.parametrize(
     ("utilities", "expected"),
-    [((50.0, -1e9, -1e9), 1), ((-1e9, 50.0, -1e9), 2), ((-1e9, -1e9, 50.0), 3)],
+    [((50.0, -1e9, 0.0), 1), ((-1e9, 50.0, 0.0), 2), ((-1e9, -1e9, 0.0), 0)],
 )
 def test_trips_single_dominant_alternative(warm_model, utilities, expected):
     args = trips_args(warm_model, 0, utilities)
@@ -135,65 +138,18 @@ def test_trips_single_dominant_alternative(warm_model, utilities, expected):
 
 def test_trips_frequencies_match_logit():
     """One resident type, 200,000 draws: choice counts pass a chi-square test against the
-    logit probabilities."""
+    logit probabilities, with the resident's online propensity times the online share taken
+    off the centre."""
     n = 200_000
     z = np.zeros(n)
-    prop = np.full(n, 0.3)
+    prop = np.full(n, 2.0)
     u = np.random.default_rng(5).random(n, dtype=np.float32)
-    centre, park, online, beta = 0.5, -0.2, -0.8, 1.0
+    centre, park, online, beta = 0.5, -0.2, 0.25, 1.0
     out = np.empty(n, np.int8)
     trips.trips_nb(z, z, prop, z, u, centre, park, online, beta, 1.0, out)
-    p = logit_shares(np.array([0.0, centre, park, online + 0.3]))
-    chi = stats.chisquare(np.bincount(out, minlength=4), p * n)
+    p = logit_shares(np.array([0.0, centre - 2.0 * 0.25, park]))
+    chi = stats.chisquare(np.bincount(out, minlength=3), p * n)
     assert chi.pvalue > 1e-3
-
-
-@pytest.mark.parametrize("target", [0.01, 0.034, 0.2, 0.6, 0.95])
-def test_online_constant_nb_equals_ref(target):
-    g = np.random.default_rng(3)
-    n = 500
-    args = (
-        np.exp(g.normal(0, 1, n)),
-        np.exp(g.normal(0, 1, n)),
-        np.exp(g.normal(0, 0.8, n)),
-        g.lognormal(4.5, 0.4, n),
-        g.uniform(0.5, 1.0, n),
-        target,
-    )
-    assert trips.online_constant_nb(*args) == pytest.approx(
-        trips.online_constant_ref(*args), abs=1e-8
-    )
-
-
-def test_online_constant_gives_the_driver_share_in_a_reference_week(make_model):
-    """With the centre at its reference utility, the sampled residents' expected online share
-    of spend at the calibrated constant equals the driver's share."""
-    m = make_model(seed=2, steps=3)
-    m.world.now.online = 0.17
-    week_weights(m)
-    m.world.now.pull = pulls(m)
-    c = trips.online_constant(m.world, m.pars)
-    rp, d, res, now = m.pars.residents, m.world.d, m.world.res, m.world.now
-    q = d.online_sample
-    kappa = trips.visit_spend_share(now.weights, now.tot, now.spend_w)[d.group[q]]
-    v = np.stack(
-        [
-            np.zeros(q.size),
-            rp.trip_const - rp.beta_dist * d.log_dc[q] + rp.beta_friends * now.pull[q],
-            rp.park_const - rp.beta_dist * d.log_dp[q],
-            c + res.online_prop[q],
-        ],
-        axis=1,
-    )
-    p = logit_shares(v)
-    b = res.budget[q]
-    share = (b * p[:, 3]).sum() / (b * (kappa * p[:, 1] + p[:, 2] + p[:, 3])).sum()
-    assert share == pytest.approx(0.17, abs=1e-9)
-
-
-def test_online_sample_is_everyone_in_small_towns_and_spread_in_large(make_model):
-    m = make_model()
-    np.testing.assert_array_equal(m.world.d.online_sample, np.arange(m.world.res.n))
 
 
 # ----------------------------------------------------------------------------- visits
@@ -220,7 +176,8 @@ def test_visits_nb_equals_ref_all_at_the_centre(warm_model):
 
 
 def test_visits_account_for_every_pound(warm_model):
-    """budget = spend + kept; spend = revenue + park + online; revenue by unit sums to it."""
+    """budget = spend + kept; spend = revenue + park + online; revenue by unit sums to it;
+    expected visits add up to K per centre visitor with an open venue."""
     args = visits_args(warm_model, 4)
     res, n_units = warm_model.world.res, warm_model.world.units.n
     _, revenue, _, out = run_visits(visits.visits_nb, args, res.venues.shape, n_units)
@@ -228,6 +185,7 @@ def test_visits_account_for_every_pound(warm_model):
     assert budget == pytest.approx(spend + kept, rel=1e-12)
     assert spend == pytest.approx(rev + park + online, rel=1e-12)
     assert revenue.sum() == pytest.approx(rev, rel=1e-12)
+    assert online > 0  # goods bought online
 
 
 def test_visits_frequencies_match_logit_probabilities(warm_model):
@@ -250,8 +208,10 @@ def test_visits_frequencies_match_logit_probabilities(warm_model):
         now.cum,
         now.tot,
         now.spend_w,
+        now.online_w,
         0.5,
         draws,
+        1.0,
         1.0,
         1.0,
     )
@@ -264,6 +224,30 @@ def test_visits_frequencies_match_logit_probabilities(warm_model):
     expected *= observed.sum() / expected.sum()
     assert counts[p == 0].sum() == 0  # never a vacant unit
     assert stats.chisquare(observed, expected).pvalue > 1e-3
+
+
+def test_expected_revenue_equals_the_mean_of_sampled_spending(warm_model):
+    """The venues' revenue is the expectation of what the sampled visits would spend: over
+    many draws of the venues, the mean sampled spend per unit converges to it."""
+    m = warm_model
+    args = list(visits_args(m, 0))
+    res, n_units = m.world.res, m.world.units.n
+    K = res.venues.shape[1]
+    expected = run_visits(visits.visits_nb, tuple(args), res.venues.shape, n_units)[1]
+    spend_c, budget = args[8], args[2] * args[12]
+    total = np.zeros(n_units)
+    n = 200
+    for k in range(n):
+        args[11] = np.random.default_rng(100 + k).random(res.venues.shape, dtype=np.float32)
+        venues = run_visits(visits.visits_nb, tuple(args), res.venues.shape, n_units)[0]
+        for kk in range(K):
+            ok = venues[:, kk] >= 0
+            j = venues[ok, kk]
+            np.add.at(total, j, budget[ok] / K * spend_c[j] * m.world.weight)
+    big = expected > np.quantile(expected, 0.5)
+    rel = np.abs(total[big] / n - expected[big]) / expected[big]
+    assert np.median(rel) < 0.04 and rel.max() < 0.25  # sampling error of 200 draws
+    assert abs(total.sum() / n - expected.sum()) / expected.sum() < 0.01
 
 
 # ----------------------------------------------------------------------------- ties
@@ -393,20 +377,20 @@ def test_engagement_rises_with_participation_and_decays_without():
 
 
 # ----------------------------------------------------------------------------- choice maths
-def test_pick_logit4_frequencies_match_softmax():
-    v = np.array([0.0, 0.7, -0.4, 0.2])
+def test_pick_logit3_frequencies_match_softmax():
+    v = np.array([0.0, 0.7, -0.4])
     u = np.random.default_rng(2).random(100_000)
-    picks = np.array([pick_logit4_nb(*v, x) for x in u])
-    chi = stats.chisquare(np.bincount(picks, minlength=4), logit_shares(v) * u.size)
+    picks = np.array([pick_logit3_nb(*v, x) for x in u])
+    chi = stats.chisquare(np.bincount(picks, minlength=3), logit_shares(v) * u.size)
     assert chi.pvalue > 1e-3
 
 
-def test_pick_logit4_edges():
-    assert pick_logit4_nb(0.0, 0.0, 0.0, 0.0, 0.0) == 0
-    assert pick_logit4_nb(0.0, 0.0, 0.0, 0.0, 0.2499) == 0
-    assert pick_logit4_nb(0.0, 0.0, 0.0, 0.0, 0.25) == 1
-    assert pick_logit4_nb(0.0, 0.0, 0.0, 0.0, float(np.nextafter(1.0, 0.0))) == 3
-    assert pick_logit4_nb(-np.inf, -np.inf, 0.0, -np.inf, 0.0) == 2
+def test_pick_logit3_edges():
+    assert pick_logit3_nb(0.0, 0.0, 0.0, 0.0) == 0
+    assert pick_logit3_nb(0.0, 0.0, 0.0, 0.3333) == 0
+    assert pick_logit3_nb(0.0, 0.0, 0.0, 0.3334) == 1
+    assert pick_logit3_nb(0.0, 0.0, 0.0, float(np.nextafter(1.0, 0.0))) == 2
+    assert pick_logit3_nb(-np.inf, 0.0, -np.inf, 0.0) == 1
 
 
 def test_search_guided_equals_searchsorted():

@@ -244,10 +244,10 @@ def test_startup_support_brings_applicants_with_diminishing_returns():
     w.now.ask = np.full(3, 400.0)
     arrivals = _Capture()
     w.col.pool_startup_council, w.col.pool_startup_tt = 1500.0, 1000.0  # GBP this week
-    entrants.step(w, pars, Draws(arrivals=arrivals))
+    entrants.step(w, pars, Draws(entry=arrivals))
     # GBP 2,500 of support: 0.5 (1 - exp(-2500 / (2500 x 0.5))) applicants a week
     assert arrivals.lam[1] == approx(0.5 * (1 - math.exp(-2.0)))
-    assert arrivals.lam[[0, 2, 3, 4]].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert arrivals.lam[[0, 2, 3]].tolist() == [0.0, 0.0, 0.0]
 
 
 def test_a_subsidy_lowers_the_entrants_costs_by_its_share_of_the_rent():
@@ -255,8 +255,9 @@ def test_a_subsidy_lowers_the_entrants_costs_by_its_share_of_the_rent():
     w = _world(pars, unit("local_private", vacant_for=5), unit(), unit())
     w.now.ask = np.full(3, 400.0)
     d = np.full(10, 0.5)
-    _, rent, cost, _ = entrants._best_unit(w, pars, d, CAT["startup"], False, 0.5)
-    _, rent0, cost0, _ = entrants._best_unit(w, pars, d, CAT["startup"], False, 0.0)
+    vac = entrants._Vacant(w, pars, np.array([0]))  # what an applicant reads of unit 0
+    _, rent, cost, _ = entrants._best_unit(vac, pars, d, CAT["startup"], False, 0.5)
+    _, rent0, cost0, _ = entrants._best_unit(vac, pars, d, CAT["startup"], False, 0.0)
     assert rent == rent0 == 400.0
     assert cost0 - cost == approx(0.5 * 400.0)  # half the rent; rates unchanged
 
@@ -355,8 +356,9 @@ def test_popups_apply_on_their_own_and_only_landlords_who_accept_meanwhile_uses_
     draws = np.full((2, 9), 0.5)  # 6 draws of its own and 3 units it looks at
     draws[:, 1] = [0.2, 0.8]
     draws[0, 6:], draws[1, 6:] = 0.1, 0.6  # the first looks at unit 0, the second at unit 1
-    arrivals = FixedStream(counts=[0, 0, 0, 0, 2])
-    entrants.step(w, pars, Draws(arrivals=arrivals, applicants=FixedStream(draws)))
+    # no applicants from the other sources; two pop-ups, with their own stream's draws
+    popups = FixedStream(draws, counts=2)
+    entrants.step(w, pars, Draws(entry=FixedStream(counts=[0, 0, 0, 0]), popups=popups))
     apps = w.now.apps
     assert apps["category"].tolist() == [CAT["community"], CAT["startup"]]
     assert apps["sponsor"].tolist() == [SPONSOR["own_funds"], 0]
@@ -395,7 +397,7 @@ def test_a_meanwhile_occupier_that_could_afford_a_lease_takes_one_with_its_proba
     # rolling revenue 4,000 x margin 0.45 = 1,800 against renewal rent 400 + rates 500
     w = _world(pars, unit("local_private", **popup, revenue=4000.0, lease_ends_in=0), unit())
     landlords.offer_renewals(w, pars, Draws())
-    occupiers.step(w, pars, Draws(conversion=draw))
+    occupiers.step(w, pars, Draws(meanwhile_lease=draw))
     u = w.units
     if converts:
         assert u.category[0] == CAT["startup"] and not u.meanwhile[0] and u.rent[0] == 400.0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sim.categories import CAT
 from sim.params import GROUPS, Params, spec_index
 from sim.scenarios import (
     DRIVERS_DIR,
@@ -85,7 +87,7 @@ def test_bundled_drivers_load(name):
     assert d.name == name and d.description
     assert Path(d.source).resolve() == (DRIVERS_DIR / f"{name}.toml").resolve()
     t = d.weekly(10 * 52)
-    for k in ("online", "spend_mult", "trip_penalty", "online_boost", "chain_expansion"):
+    for k in ("online", "spend_mult", "trip_penalty", "chain_expansion", "rates_relief"):
         assert t[k].shape == (520,) and np.isfinite(t[k]).all()
     assert ((t["online"] >= 0) & (t["online"] < 1)).all()
     assert ((t["spend_mult"] > 0) & (t["spend_mult"] <= 1)).all()
@@ -147,7 +149,8 @@ def test_recession_spend_dips_and_recovers():
     assert np.all(np.diff(s[start : trough + 1]) <= 1e-12)  # falls to the trough
     assert np.all(np.diff(s[trough : start + shock.weeks + 1]) >= -1e-12)  # then recovers
     assert np.all(s[start + shock.weeks + 1 :] == 1.0)
-    assert np.all(t["trip_penalty"] == 0.0) and np.all(t["online_boost"] == 0.0)
+    assert np.all(t["trip_penalty"] == 0.0)
+    np.testing.assert_allclose(t["online"], d.online_at(t["year"]))  # no boost
 
 
 def test_pandemic_shock_plateau():
@@ -161,13 +164,67 @@ def test_pandemic_shock_plateau():
     assert np.all(prof[inside] == 1.0)  # a plateau
     t = d.weekly(10 * 52)
     assert t["trip_penalty"].max() == pytest.approx(shock.trip_penalty)
-    assert t["online_boost"].max() == pytest.approx(shock.online_boost)
+    boost = t["online"] - d.online_at(t["year"])  # the shock's share added to the path
+    np.testing.assert_allclose(boost, np.where(inside, shock.online_boost, 0.0), atol=1e-12)
     np.testing.assert_array_equal(t["trip_penalty"] > 0, inside)
     # the online path is the baseline's (the lockdown jump comes from the shock's boost), so
     # the pre-2020 path is not bent by the pandemic's monthly points
     yrs_pre = np.linspace(2008.0, 2019.9, 50)
     np.testing.assert_allclose(d.online_at(yrs_pre), load_drivers("baseline").online_at(yrs_pre))
     assert shock.online_boost > 0
+
+
+def test_history_drivers():
+    """history.toml: the ONS path through 2023, the real-earnings path, three lockdowns
+    closing non-essential shops, the rates reliefs, the revaluations and planning dates."""
+    d = load_drivers("history")
+    t = d.weekly(19 * 52)
+    year = t["year"]
+    at = lambda y: int(np.searchsorted(year, y))  # noqa: E731
+    assert t["online"][at(2007.5)] == pytest.approx(0.034, abs=1e-3)
+    assert t["online"][at(2020.5)] == pytest.approx(0.279, abs=2e-3)
+    assert t["spend_mult"][at(2014.0)] == pytest.approx(0.92, abs=1e-3)
+    assert t["spend_mult"][at(2008.0)] == 1.0
+    comparison, convenience = 1 << CAT["comparison"], 1 << CAT["convenience"]
+    assert t["closed"][at(2020.3)] & comparison and not t["closed"][at(2020.3)] & convenience
+    assert t["closed"][at(2020.6)] == 0 and t["closed"][at(2021.1)] & comparison
+    assert t["rates_relief"][at(2020.5)] == 1.0 and t["rates_relief"][at(2015.0)] == 0.0
+    assert np.flatnonzero(t["revaluation"]).size == 3
+    assert t["conversion_max_m2"][at(2013.0)] == 0.0
+    assert t["conversion_max_m2"][at(2015.0)] == 150.0
+    assert t["conversion_max_m2"][at(2022.0)] == 1500.0
+    assert t["use_class_e"][at(2020.5)] == 0.0 and t["use_class_e"][at(2021.0)] == 1.0
+
+
+def test_history_file_cites_every_number():
+    """Every table of history.toml that gives numbers carries comments naming its source."""
+    text = (DRIVERS_DIR / "history.toml").read_text()
+    sections = re.split(r"^(?=\[)", text, flags=re.M)[1:]
+    assert len(sections) >= 8
+    for sec in sections:
+        header = sec.splitlines()[0]
+        if header != "[chains]":  # the neutral chain expansion, 1.0
+            assert "#" in sec, header
+    for source in ("ONS", "DATA.md", "EVIDENCE.md", "VOA"):
+        assert source in text
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[spend]\nyear = [2010.0, 2009.0]\nmult = [1.0, 0.9]\n", "increase strictly"),
+        ("[[lockdown]]\nstart = 2020.0\nend = 2020.5\nclosed = ['shops']\n", "closed"),
+        ("[[lockdown]]\nstart = 2020.0\nend = 2019.0\n", "end"),
+        ("[rates_relief]\nyear = [2020.0]\nshare = [1.5]\n", "rates_relief.share"),
+        ("[planning]\nconversion_small_from = 'soon'\n", "conversion_small_from"),
+        ("[planning]\nconversions = 1\n", "unknown key"),
+    ],
+)
+def test_bad_history_tables(tmp_path, table, message):
+    p = tmp_path / "d.toml"
+    p.write_text("name = 'd'\nstart_year = 2006.0\n" + table)
+    with pytest.raises(InputError, match=message):
+        load_drivers(p)
 
 
 # ----------------------------------------------------------------------------- bad input

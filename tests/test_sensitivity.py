@@ -71,9 +71,10 @@ def test_salib_end_to_end_on_a_tiny_sweep(tmp_path, capsys, kind):
     assert t is not None and len(t) == 2 * 3
     col = "ST" if kind == "sobol" else "mu_star"
     online = t[(t["outcome"] == "online_share")].set_index("parameter")[col]
-    # online share responds to the online driver, not to a chain's review age
+    # online share responds to the online driver far more than to a chain's review age
+    # (which moves it only through the centre's mix of uses)
     assert online["drivers.online_scale"] > 0
-    assert online["occupiers.min_age_weeks"] == pytest.approx(0.0, abs=1e-9)
+    assert online["occupiers.min_age_weeks"] < 0.2 * online["drivers.online_scale"]
     assert (tmp_path / "sensitivity.csv").is_file()
     assert (tmp_path / "figures" / "sensitivity.png").is_file()
     # the CLI recomputes the table from the folder

@@ -137,5 +137,5 @@ def test_one_decision_does_not_shift_another():
     """Drawing more for one decision leaves every other decision's draws unchanged (the fault
     of Covasim issue 373 that named streams prevent)."""
     a, b = Streams(3, 7), Streams(3, 7)
-    a["applicants"].random(1000)
+    a["entry"].random(1000)
     np.testing.assert_array_equal(a["letting"].random(8), b["letting"].random(8))

@@ -32,7 +32,18 @@ MARKET = 400.0  # GBP/week, market rent at index 1 with the default base rent
 WEEK = 200  # the week a tiny world is in (not the start of a Town Team quarter)
 RESIDENTS = 5
 
-_DRIVER_KEYS = ("online", "spend_mult", "trip_penalty", "online_boost", "chain_expansion")
+_DRIVER_KEYS = (
+    "year",
+    "online",
+    "spend_mult",
+    "trip_penalty",
+    "chain_expansion",
+    "closed",
+    "rates_relief",
+    "revaluation",
+    "conversion_max_m2",
+    "use_class_e",
+)
 
 
 #: Parameters every tiny world runs with, pinned here (they equal today's defaults, except

@@ -6,9 +6,10 @@ not to the town centre. The centre's account receives the council's weekly alloc
 money runs short, the last items are cut first):
 
 1. rates relief beyond the market setting's (``extra relief``: lower multiplier, more
-   small-business or community relief), paid to the general fund for the occupiers of the
-   week (:func:`sim.levers.rates_due`); if the account cannot pay it all, occupiers get the
-   share it can pay;
+   small-business or community relief; the drivers' national reliefs are central
+   government's), paid to the general fund for the occupiers of the week
+   (:func:`sim.levers.rates_due`); if the account cannot pay it all, occupiers get the share
+   it can pay;
 2. the grant to the Town Team (if the Town Team is enabled);
 3. public-realm investment; 4. markets and events; 5. facilitation (brokering vacant units);
 6. the sponsorship pool for community uses; 7. the start-up support pool (the pools pay only
@@ -31,6 +32,8 @@ combinations of these levers, set in the scenario files.
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim import levers
 from sim.params import Params
 from sim.state import World
@@ -44,10 +47,13 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     """Commit this week's spending in order (``world.now.spent_council``, GBP by item), open
     the pools, and set the public-realm stock, the events bought, the brokered proposals and
     the lever terms of the centre's trip utility."""
-    cp, col, u = pars.council, world.col, world.units
+    cp, col, u, now = pars.council, world.col, world.units, world.now
     avail = col.council_balance + cp.allocation
-    occ = u.category >= 0
-    want = float(levers.extra_relief(u.rateable[occ], u.category[occ], cp).sum())
+    occ = u.category >= 0  # the units that pay rates this week (not those a lockdown carries)
+    if pars.occupiers.lockdown_support:
+        occ &= ~now.lockdown[np.maximum(u.category, 0)]
+    extra = levers.extra_relief(u.rateable[occ], u.category[occ], cp, now.rates_relief)
+    want = float(extra.sum())
     relief = min(want, max(avail, 0.0))
     col.relief_share = relief / want if want > 0.0 else 1.0
     avail -= relief

@@ -1,7 +1,8 @@
 """Entrants: prospective occupiers arrive, look at vacant units and apply if entry pays
 (MODEL.md, "Entrants").
 
-Each week, applicants come from five sources (counts drawn from the ``arrivals`` stream):
+Each week, applicants come from five sources (the ``entry`` stream draws the numbers of the
+first four, then each applicant's draws; the ``popups`` stream those of the fifth):
 
 1. the market: Poisson(arrival_rate x market scale x signal x spend multiplier) applicants
    (the market scale is the town's households over the calibrated reference town's, so a
@@ -43,9 +44,18 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim import levers
-from sim.categories import CAT, CHAINABLE, COMMERCIAL, MARGIN, RETAIL_USE, SPONSOR
+from sim.categories import (
+    CAT,
+    CHAINABLE,
+    COMMERCIAL,
+    FIXED_PER_M2,
+    MARGIN,
+    RETAIL_USE,
+    SPONSOR,
+    VACANT,
+)
 from sim.params import EntrantPars, Params
-from sim.state import World, fixed_costs
+from sim.state import World
 from sim.streams import Streams
 
 #: Categories market entrants can be (their weights are ``entrants.mix_<name>``).
@@ -98,14 +108,20 @@ def step(world: World, pars: Params, rng: Streams) -> None:
             ),
             col.brokered,
             col.recruit,
-            ep.popup_rate * world.market_scale,
         ]
     )
-    counts = rng["arrivals"].poisson(np.maximum(means, 0.0))
-    vacant = np.flatnonzero(u.category < 0)
-    draws = rng["applicants"].random((int(counts.sum()), _LOOK + ep.units_considered))
+    g = rng["entry"]
+    counts = g.poisson(np.maximum(means, 0.0))
+    gp = rng["popups"]  # pop-ups: a stream of their own, after every other applicant
+    popups = int(gp.poisson(max(ep.popup_rate * world.market_scale, 0.0)))
+    vacant = np.flatnonzero(u.category == VACANT)
     apps: dict[str, list] = {k: [] for k in _FIELDS}
-    if vacant.size:
+    if vacant.size and counts.sum() + popups:
+        week = _Vacant(world, pars, vacant)
+        width = _LOOK + ep.units_considered
+        draws = g.random((int(counts.sum()), width))
+        if popups:
+            draws = np.vstack([draws, gp.random((popups, width))])
         room = [
             max(col.pool_sponsor_council - col.commit_council, 0.0),  # GBP/week
             max(col.pool_sponsor_tt - col.commit_tt, 0.0),
@@ -116,9 +132,9 @@ def step(world: World, pars: Params, rng: Streams) -> None:
             for c, access in (("convenience", col.access_grocery), ("health", col.access_health))
             if access < tp.recruit_access_below
         ]
-        sources = np.repeat(np.arange(counts.size), counts)
+        sources = np.repeat(np.arange(5), np.append(counts, popups))
         for d, source in zip(draws, sources, strict=True):
-            a = _applicant(world, pars, d, int(source), room, spare_hours, lack)
+            a = _applicant(week, pars, d, int(source), room, spare_hours, lack)
             if a is None:
                 continue
             if a["category"] == CAT["voluntary"]:
@@ -128,8 +144,34 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     now.apps = {k: np.asarray(apps[k], dtype=t) for k, t in _FIELDS.items()}
 
 
+class _Vacant:
+    """This week's vacant units and what an applicant reads of them, computed once a week:
+    their asking rents, rateable values, floorspace and pitch, and their rates by the use an
+    applicant would put in (``rates(c)``, GBP/week)."""
+
+    def __init__(self, world: World, pars: Params, vacant: np.ndarray) -> None:
+        u = world.units
+        self.world, self.pars, self.units = world, pars, vacant
+        self.ask = world.now.ask[vacant]  # GBP/week
+        self.rateable = u.rateable[vacant]  # GBP/yr
+        self.floorspace = u.floorspace[vacant]  # m2
+        self.loc = u.loc[vacant]
+        self.retail_class = u.retail_class[vacant]
+        self.mix = entry_mix(pars.entrants)
+        self._rates: dict[int, np.ndarray] = {}
+
+    def rates(self, c: int) -> np.ndarray:
+        if c not in self._rates:
+            cats = np.full(self.units.size, c)
+            cp, now, col = self.pars.council, self.world.now, self.world.col
+            self._rates[c] = levers.rates_due(
+                self.rateable, cats, cp, col.relief_share, now.rates_relief
+            )[0]
+        return self._rates[c]
+
+
 def _applicant(
-    world: World,
+    vac: _Vacant,
     pars: Params,
     d: np.ndarray,
     source: int,
@@ -140,10 +182,10 @@ def _applicant(
     """One applicant from ``source`` (0 market, 1 start-up support, 2 brokerage, 3
     recruitment, 4 pop-ups) and its draws ``d``: its application, or None if it does not
     apply. Takes a sponsored use's costs out of its sponsor's ``room``."""
-    ep, cp = pars.entrants, pars.council
+    ep, cp, world = pars.entrants, pars.council, vac.world
     chain, meanwhile, brokered, sponsor, subsidy = False, False, False, 0, 0.0
     if source == 0:
-        k = int(np.searchsorted(entry_mix(ep), d[_KIND], side="right"))
+        k = int(np.searchsorted(vac.mix, d[_KIND], side="right"))
         c = CAT[ENTRY_CATEGORIES[min(k, len(ENTRY_CATEGORIES) - 1)]]
         chain = bool(CHAINABLE[c]) and d[_FORMAT] < min(
             1.0, ep.chain_share * world.now.chain_expansion
@@ -173,7 +215,7 @@ def _applicant(
             c, sponsor = CAT["community"], SPONSOR["own_funds"]
         else:
             c = CAT["startup"]
-    j, rent, cost, ratio = _best_unit(world, pars, d, c, meanwhile, subsidy)
+    j, rent, cost, ratio = _best_unit(vac, pars, d, c, meanwhile, subsidy)
     if j < 0:
         return None
     if COMMERCIAL[c]:
@@ -204,38 +246,37 @@ def _applicant(
 
 
 def _best_unit(
-    world: World, pars: Params, d: np.ndarray, c: int, meanwhile: bool, subsidy: float
+    vac: _Vacant, pars: Params, d: np.ndarray, c: int, meanwhile: bool, subsidy: float
 ) -> tuple[int, float, float, float]:
     """The applicant's look at vacant units: (unit, its rent and expected costs, GBP/week,
     expected profit/costs), the best ratio (commercial) or the lowest costs (non-commercial),
     the first of equals in unit order; unit -1 if no unit it looked at is permitted."""
-    u, col, ep, lp = world.units, world.col, pars.entrants, pars.landlords
-    vacant = np.flatnonzero(u.category < 0)
-    pick = (d[_LOOK : _LOOK + ep.units_considered] * vacant.size).astype(np.int64)
-    look = np.unique(vacant[np.minimum(pick, vacant.size - 1)])
-    permitted = ~(u.retail_class[look] & ~RETAIL_USE[c]) | (
-        d[_PLANNING] < pars.council.planning_flex
-    )
-    look = look[permitted]
+    col, ep, lp, now = vac.world.col, pars.entrants, pars.landlords, vac.world.now
+    n = vac.units.size
+    pick = (d[_LOOK : _LOOK + ep.units_considered] * n).astype(np.int64)
+    look = np.array(sorted(set(np.minimum(pick, n - 1).tolist())), dtype=np.int64)
+    # a non-retail use of a retail unit needs permission, unless use class E (from 2020: shops,
+    # cafes, services, clinics, gyms) lets a commercial use change without it
+    free = d[_PLANNING] < pars.council.planning_flex or (now.use_class_e and COMMERCIAL[c])
+    if not free:
+        look = look[~vac.retail_class[look] | RETAIL_USE[c]]
     if look.size == 0:
         return -1, 0.0, 0.0, 0.0
-    cats = np.full(look.size, c)
-    rent = world.now.ask[look] * (lp.meanwhile_rent if meanwhile else 1.0)
-    other = levers.rates_due(u.rateable[look], cats, pars.council, col.relief_share)[0]
-    other += fixed_costs(cats, u.floorspace[look], pars.occupiers.fixed_scale)
+    rent = vac.ask[look] * (lp.meanwhile_rent if meanwhile else 1.0)
+    fixed = 0.0 if c == CAT["voluntary"] else FIXED_PER_M2[c] * pars.occupiers.fixed_scale
+    other = vac.rates(c)[look] + fixed * vac.floorspace[look]
     if pars.town_team.enabled and COMMERCIAL[c]:
-        other += u.rateable[look] / 52.0 * pars.town_team.levy
+        other += vac.rateable[look] / 52.0 * pars.town_team.levy
     if not COMMERCIAL[c]:
         cost = rent + other
         k = int(np.argmin(cost))
-        return int(look[k]), float(rent[k]), float(cost[k]), 0.0
+        return int(vac.units[look[k]]), float(rent[k]), float(cost[k]), 0.0
     per_m2 = col.rev_cat[c] if col.rev_cat[c] > 0 else col.rev_all  # GBP/m2/week
     if per_m2 <= 0:  # nothing trades: expect the centre's reference trading
         per_m2 = col.spend_ref
     optimism = np.exp(ep.optimism_sd * (2.0 * d[_OPTIMISM] - 1.0) * np.sqrt(3.0))  # sd-matched
     cost = rent * (1.0 - subsidy) + other
-    ratio = (MARGIN[c] * per_m2 * u.floorspace[look] * u.loc[look] * optimism - cost) / np.maximum(
-        cost, 1e-9
-    )
+    revenue = per_m2 * vac.floorspace[look] * vac.loc[look] * optimism  # GBP/week expected
+    ratio = (MARGIN[c] * revenue - cost) / np.maximum(cost, 1e-9)
     k = int(np.argmax(ratio))
-    return int(look[k]), float(rent[k]), float(cost[k]), float(ratio[k])
+    return int(vac.units[look[k]]), float(rent[k]), float(cost[k]), float(ratio[k])

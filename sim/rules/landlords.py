@@ -3,12 +3,14 @@ decisions, meanwhile uses and empty-property rates (MODEL.md, "Landlords").
 
 * A unit's market rent = base rent x floorspace x pitch (location) x the market rent index
   (:mod:`sim.rules.market`).
-* At lease renewal the landlord offers the market rent (upward-only for institutional
-  owners: ``max(current rent, market)``); council and community owners ask their shares of
-  it.
+* At lease renewal (a lease event) the landlord offers the market rent, up or down; council
+  and community owners ask their shares of it. Within a lease the rent is reviewed every
+  ``review_weeks`` (UK leases: five-yearly): institutional leases upward-only
+  (``max(rent, market)``), the others to the market rent both ways.
 * Asking rent of a vacant unit, by owner kind: institutional:
-  ``max(rent_floor x valuation anchor, market)`` (sticky: valued on comparables and
-  upward-only reviews, so it will hold a unit empty rather than cut); local private:
+  ``max(rent_floor x valuation anchor x (1 - void_rent_cut)^(weeks beyond patience), market)``
+  (sticky: valued on comparables, it holds a unit empty rather than cut, until a long void
+  makes it re-value); local private:
   ``market x max(local_min_rent, (1 - local_rent_cut)^weeks vacant)``; council:
   ``council_rent x market``; community: ``community_rent x market``.
 * Letting: applicants for a unit are ranked by the owner's objective. Institutional owners
@@ -29,6 +31,14 @@ decisions, meanwhile uses and empty-property rates (MODEL.md, "Landlords").
   a rates change reaches rents within 2-3 years).
 * Community asset transfer (where allowed): a council unit empty for
   ``asset_transfer_weeks`` passes to community ownership if volunteers are available.
+* Conversion (change of use to homes or other uses, where planning allows it: the drivers'
+  permitted development and Class MA dates and size limits): a private owner's unit empty for
+  ``conversion_min_weeks`` whose value as a shop is low (its pitch x the market rent index
+  below ``conversion_value_below``) leaves the commercial stock with probability
+  ``conversion_rate`` a year, less the share of applications refused
+  (``conversion_refusal``). It no longer counts as vacant: vacancy is measured on the
+  remaining stock, as the Local Data Company does (EVIDENCE.md section 9: conversions remove
+  vacancy through the denominator).
 """
 
 from __future__ import annotations
@@ -36,34 +46,38 @@ from __future__ import annotations
 import numpy as np
 
 from sim import levers
-from sim.categories import OWNER, RETAIL_USE, SPONSOR
+from sim.categories import CONVERTED, OWNER, RETAIL_USE, SPONSOR, VACANT
 from sim.params import Params
 from sim.state import World, full_rates, market_rent
 from sim.streams import Streams
 
 INST, LOCAL, COUNCIL, COMMUNITY = (OWNER[k] for k in OWNER)
+assert (INST, LOCAL, COUNCIL, COMMUNITY) == (0, 1, 2, 3)  # np.choose in _by_owner
 _PUBLIC_SPONSORS = (SPONSOR["council"], SPONSOR["town_team"])
 
 
 def _by_owner(owner: np.ndarray, inst, local, council, community) -> np.ndarray:
-    """One value per unit, chosen by its owner kind."""
-    return np.select(
-        [owner == INST, owner == LOCAL, owner == COUNCIL], [inst, local, council], community
-    )
+    """One value per unit, chosen by its owner kind (codes 0-3 of OWNER_TYPES)."""
+    return np.choose(owner, (inst, local, council, community))
 
 
 def offer_renewals(world: World, pars: Params, rng: Streams) -> None:
-    """Rent offered at lease renewal (GBP/week) to every unit's occupier (``now.renewal``)."""
-    u, lp = world.units, pars.landlords
+    """Rent offered at lease renewal (GBP/week) to every unit's occupier (``now.renewal``:
+    the market rent, or the council's or community's share of it), and this week's rent
+    reviews within leases (institutional upward-only, the others to market both ways)."""
+    u, lp, week = world.units, pars.landlords, world.week
     market = market_rent(u, lp.base_rent, world.col.market_index)
     world.now.renewal = _by_owner(
-        u.owner_type,
-        np.maximum(u.rent, market),
-        market,
-        lp.council_rent * market,
-        lp.community_rent * market,
+        u.owner_type, market, market, lp.council_rent * market, lp.community_rent * market
     )
-    world.now.renewal += _relief_premium(world)
+    prem = _relief_premium(world)  # the relief landlords capture (GBP/week)
+    world.now.renewal += prem
+    age = week - u.opened
+    review = (u.category >= 0) & (age > 0) & (age % lp.review_weeks == 0) & ~u.meanwhile
+    review &= (u.owner_type == INST) | (u.owner_type == LOCAL)
+    new = np.where(u.owner_type == INST, np.maximum(u.rent, market + prem), market + prem)
+    u.rent[review] = new[review]
+    u.anchor[review & (u.owner_type == INST)] = new[review & (u.owner_type == INST)]
 
 
 def step(world: World, pars: Params, rng: Streams) -> None:
@@ -74,18 +88,37 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     world.ledger.landlord_income += float(u.rent_paid.sum())
     market = market_rent(u, lp.base_rent, col.market_index)
     weeks = np.maximum(week - u.vacant_since, 0)
+    void = np.maximum(weeks - lp.patience_weeks, 0)  # weeks beyond the owner's patience
     ask = _by_owner(
         u.owner_type,
-        np.maximum(lp.rent_floor * u.anchor, market),
+        np.maximum(lp.rent_floor * u.anchor * (1.0 - lp.void_rent_cut) ** void, market),
         market * np.maximum(lp.local_min_rent, (1.0 - lp.local_rent_cut) ** weeks),
         lp.council_rent * market,
         lp.community_rent * market,
     )
     capture_relief(world, pars)
     ask += _relief_premium(world)
-    u.asking[:] = np.where(u.category < 0, ask, u.asking)
+    u.asking[:] = np.where(u.category == VACANT, ask, u.asking)
     world.now.ask = ask
     world.now.counts["asset_transfers"] = asset_transfer(world, pars, rng)
+    world.now.counts["conversions"] = convert(world, pars, rng)
+
+
+def convert(world: World, pars: Params, rng: Streams) -> int:
+    """Long-vacant units of low value as shops that leave the commercial stock this week,
+    where planning allows (see the module docstring); returns how many."""
+    u, lp, week = world.units, pars.landlords, world.week
+    eligible = (u.category == VACANT) & (u.floorspace <= world.now.conversion_max_m2)
+    eligible &= week - u.vacant_since >= lp.conversion_min_weeks
+    eligible &= (u.owner_type == INST) | (u.owner_type == LOCAL)
+    eligible &= u.loc * world.col.market_index < lp.conversion_value_below
+    if not eligible.any():
+        return 0  # no decision to make: the stream is not drawn (no other stream moves)
+    p = lp.conversion_rate / 52.0 * (1.0 - lp.conversion_refusal)
+    out = eligible & (rng["conversion"].random(u.n) < p)
+    u.category[out] = CONVERTED
+    u.rent[out] = 0.0
+    return int(np.count_nonzero(out))
 
 
 def capture_relief(world: World, pars: Params) -> None:
@@ -93,7 +126,9 @@ def capture_relief(world: World, pars: Params) -> None:
     1 / ``capture_weeks`` towards ``relief_capture`` x the extra relief a commercial
     occupier of the unit gets this week (what the centre's account pays for)."""
     lp, col = pars.landlords, world.col
-    extra = levers.commercial_extra_relief(world.units.rateable, pars.council) * col.relief_share
+    national = world.now.rates_relief
+    extra = levers.commercial_extra_relief(world.units.rateable, pars.council, national)
+    extra *= col.relief_share
     col.relief_premium += (lp.relief_capture * extra - col.relief_premium) / lp.capture_weeks
 
 
@@ -106,18 +141,17 @@ def _relief_premium(world: World) -> np.ndarray:
 def asset_transfer(world: World, pars: Params, rng: Streams) -> int:
     """Transfer at most one long-empty council unit a week to community ownership."""
     cp, u, col = pars.council, world.units, world.col
-    draw = rng["asset_transfer"].random()
     if not cp.asset_transfer:
         return 0
     spare = col.volunteer_supply - col.volunteer_used
     cand = np.flatnonzero(
         (u.owner_type == COUNCIL)
-        & (u.category < 0)
+        & (u.category == VACANT)
         & (world.week - u.vacant_since >= cp.asset_transfer_weeks)
     )
     if cand.size == 0 or spare < pars.occupiers.volunteer_hours_need:
         return 0
-    j = cand[min(int(draw * cand.size), cand.size - 1)]
+    j = cand[min(int(rng["asset_transfer"].random() * cand.size), cand.size - 1)]
     u.owner_type[j] = COMMUNITY
     u.landlord[j] = world.n_landlords - 1
     u.anchor[j] = pars.landlords.community_rent * u.anchor[j]
@@ -164,7 +198,7 @@ def let(world: World, pars: Params, rng: Streams) -> None:
     u, lp, op, L, week = world.units, pars.landlords, pars.occupiers, world.ledger, world.week
     apps = world.now.apps
     n_app = apps["unit"].size
-    accept_draw = rng["letting"].random(n_app)
+    accept_draw = rng["letting"].random(n_app) if n_app else np.zeros(0)
     counts = dict.fromkeys(
         (
             "openings",
@@ -179,7 +213,7 @@ def let(world: World, pars: Params, rng: Streams) -> None:
     )
     opened = []
     for j in np.unique(apps["unit"]):
-        if u.category[j] >= 0:
+        if u.category[j] != VACANT:
             continue
         owner = int(u.owner_type[j])
         cand = [
@@ -233,6 +267,6 @@ def empty_rates(world: World, pars: Params) -> np.ndarray:
     """Empty-property rates paid by each unit's owner this week (GBP): institutional and
     local private owners of units empty longer than the free period."""
     u, cp = world.units, pars.council
-    liable = (u.category < 0) & (world.week - u.vacant_since >= cp.empty_grace_weeks)
+    liable = (u.category == VACANT) & (world.week - u.vacant_since >= cp.empty_grace_weeks)
     liable &= (u.owner_type == INST) | (u.owner_type == LOCAL)
     return np.where(liable, full_rates(u.rateable, cp) * cp.empty_rates, 0.0)  # no relief

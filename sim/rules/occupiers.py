@@ -12,9 +12,15 @@ For every occupied unit, each week:
   (``reserve_cap_weeks`` of costs) and exit when the reserve is exhausted (cash < 0), or for
   personal reasons (retirement, moving on) with probability ``exit_hazard`` a year. Chains
   keep a branch account (head office stands behind it, so it may go negative) and close a
-  branch whose rolling profit/costs (an EWMA with weight ``margin_memory``) falls below a
-  portfolio threshold that rises with the online share, once the branch is past its review
-  age (``min_age_weeks``).
+  branch whose rolling profit/costs (an EWMA with weight ``margin_memory``) falls below the
+  portfolio threshold ``chain_threshold``, once the branch is past its review age
+  (``min_age_weeks``). Online competition reaches a branch through its trading only (its
+  revenue loses the share of its goods bought online), never through the threshold.
+* business rates carry the driver's rates relief of the time on commercial units (the
+  2020-25 retail, hospitality and leisure reliefs).
+* units a lockdown closes (the driver) do not trade; with ``lockdown_support`` (furlough,
+  grants, rates relief and the moratorium on evictions of 2020-22) their occupiers are carried
+  through: no accounts, no rent, no exits while closed.
 * non-commercial uses (community, learning, voluntary) take no spend; their sponsor (council
   or Town Team) pays their rent, rates and fixed costs while its pool this week lasts (units
   in order); voluntary uses also need ``volunteer_hours_need`` volunteer hours and have no
@@ -69,52 +75,55 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     op, tp, cp = pars.occupiers, pars.town_team, pars.council
     week = world.week
     draws = rng["occupiers"].random(u.n)
-    convert = rng["conversion"].random(u.n)
-    occ = u.category >= 0
+    convert = rng["meanwhile_lease"].random(u.n)
     cat = np.maximum(u.category, 0)
+    # units closed by a lockdown and carried by public support keep their state unchanged
+    shut = (u.category >= 0) & now.lockdown[cat] if op.lockdown_support else False
+    occ = (u.category >= 0) & ~shut
     com = occ & COMMERCIAL[cat]
     nonc = occ & ~COMMERCIAL[cat]
     chain, indep = com & u.chain, com & ~u.chain
-    rates, relief = levers.rates_due(u.rateable, u.category, cp, col.relief_share)
-    rates, relief = np.where(occ, rates, 0.0), np.where(occ, relief, 0.0)
-    levy = np.where(com, u.rateable / 52.0 * tp.levy, 0.0) if tp.enabled else np.zeros(u.n)
-    fixed = np.where(occ, fixed_costs(u.category, u.floorspace, op.fixed_scale), 0.0)
+    # costs a week (GBP) of every unit as occupied; only occupied units' are used
+    rates, relief = levers.rates_due(
+        u.rateable, u.category, cp, col.relief_share, now.rates_relief
+    )  # relief: the part of the rates the centre's account pays for (GBP/week)
+    levy = u.rateable * (tp.levy / 52.0 if tp.enabled else 0.0)
+    fixed = fixed_costs(u.category, u.floorspace, op.fixed_scale)
     cash_before = float(u.cash.sum())
     u.rent_paid[:] = 0.0
 
     # start-up rent subsidies, in unit order while the pools last (council first), for at
     # most startup_support_weeks from opening
     u.subsidy[com & (week - u.opened >= cp.startup_support_weeks)] = 0.0
-    want = np.where(com, u.rent * u.subsidy, 0.0)
+    want = u.rent * u.subsidy * com
     paid_sub, used = _pay_from_pools(
-        want, np.flatnonzero(want > 0), [col.pool_startup_council, col.pool_startup_tt]
+        want, np.flatnonzero(want), [col.pool_startup_council, col.pool_startup_tt]
     )
     col.used_startup_council, col.used_startup_tt = used
     u.subsidy[(want > 0) & (paid_sub == 0)] = 0.0  # support ended: the occupier pays in full
 
     # commercial accounts (GBP this week)
-    revenue = np.where(com, u.revenue, 0.0)
+    revenue = u.revenue * com
     gross = MARGIN[cat] * revenue
-    rent_own = np.where(com, u.rent - paid_sub, 0.0)
-    costs = rent_own + rates + levy + fixed
-    u.cash += np.where(com, gross - costs, 0.0)
+    costs = (u.rent - paid_sub + rates + levy + fixed) * com  # the occupier's own costs
+    u.cash += gross - costs
     u.rent_paid[com] = u.rent[com]
-    full_costs = np.where(com, u.rent + rates + levy + fixed, 1.0)
-    ratio = (gross - full_costs) / np.maximum(full_costs, 1e-9)  # profit / costs
+    full_costs = np.maximum(u.rent + rates + levy + fixed, 1e-9)
+    ratio = (gross - full_costs) / full_costs  # profit / costs, before any subsidy
     m = op.margin_memory
     first = u.rev_avg == 0.0
     u.margin = np.where(com, np.where(first, ratio, (1 - m) * u.margin + m * ratio), u.margin)
-    u.rev_avg = np.where(com, np.where(first, revenue, (1 - m) * u.rev_avg + m * revenue), 0.0)
-    cap = op.reserve_cap_weeks * costs
-    draw = np.where(indep & (u.cash > cap), u.cash - cap, 0.0)  # owners' drawings
+    rolling = np.where(first, revenue, (1 - m) * u.rev_avg + m * revenue)
+    u.rev_avg = np.where(com, rolling, u.rev_avg * shut)
+    draw = np.maximum(u.cash - op.reserve_cap_weeks * costs, 0.0) * indep  # owners' drawings
     u.cash -= draw
     L.cogs += float((revenue - gross).sum())
-    L.rent_occupiers += float(rent_own.sum())
+    L.rent_occupiers += float(((u.rent - paid_sub) * com).sum())
     L.rent_subsidy += float(paid_sub.sum())
-    L.rates_occupiers += float(rates[com].sum())
-    L.relief_funded += float(relief[com].sum())
-    L.levy_paid += float(levy.sum())
-    L.fixed += float(fixed[com].sum())
+    L.rates_occupiers += float(rates @ com)
+    L.relief_funded += float(relief @ com)
+    L.levy_paid += float(levy @ com)
+    L.fixed += float(fixed @ com)
     L.drawings += float(draw.sum())
 
     # non-commercial uses: sponsors pay, in unit order; voluntary uses need volunteer hours
@@ -159,12 +168,12 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     col.commit_council, col.commit_tt = used
 
     # exits: bust or personal reasons, branch closure, lease end (renew or leave)
-    threshold = op.chain_threshold + op.chain_threshold_online * now.online
+    threshold = op.chain_threshold
     bust = indep & ((u.cash < 0.0) | (draws < op.exit_hazard / 52.0))
     close = chain & (week - u.opened >= op.min_age_weeks) & (u.margin < threshold)
     lease_over = occ & (u.lease_end <= week) & ~bust & ~close & ~lost
-    exp_cost = now.renewal + rates + levy + fixed
-    exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / np.maximum(exp_cost, 1e-9)
+    exp_cost = np.maximum(now.renewal + rates + levy + fixed, 1e-9)
+    exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / exp_cost
     renew = lease_over & (nonc | (chain & (exp_ratio >= threshold)) | (indep & (exp_ratio >= 0)))
     renew &= ~(com & u.meanwhile) | (convert < op.meanwhile_conversion)  # a licence converts
     leave = lease_over & ~renew

@@ -10,12 +10,20 @@ For resident i of taste class c arriving from sector s, venue j has utility
            + beta_friend_venue ln(1 + n_ij)
 
 where n_ij is the number of i's ties' visits to j last week (the log keeps a venue's pull
-from growing without bound with the number of friends who were there). The first five terms depend
-only on the group g = (s, c), so their exponentials ``w[g, j]`` and running sums are computed
-once a week; the friend term touches only the few venues i's friends visited, so each draw
-is exact and costs O(ties + log units). Each visitor makes ``K`` draws with replacement.
-Spend per visit is ``budget_i x spend_mult / K x spend_w[cat_j]`` (0 at non-commercial uses);
-what is not spent is kept.
+from growing without bound with the number of friends who were there). The first five terms
+depend only on the group g = (s, c), so their exponentials ``w[g, j]`` and running sums are
+computed once a week; the friend term touches only the few venues i's friends visited. Units
+closed by a lockdown take no visits.
+
+Each visitor makes ``K`` draws with replacement: the venues visited (which ties and next
+week's friend pulls read). Spending follows the visitor's choice probabilities: a visitor
+with budget b spends ``b x spend_mult x sum_j P_ij x spend_w[cat_j]``, of which the share of
+each category bought online this week (:mod:`sim.rules.drivers`) goes online and the rest to
+the venues, each venue taking its expected share; what is not spent is kept. Occupiers'
+trading is thus the expectation over the simulated visitors' choices (a Rao-Blackwellised
+estimate): it does not carry the sampling noise of simulating fewer households than the town
+has, so results do not depend on the number of simulated residents (docs/model.md). Park
+visitors spend their budget at the park less the park's online share.
 """
 
 from __future__ import annotations
@@ -25,48 +33,39 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.categories import ATTRACT, SPEND_W
+from sim.categories import ATTRACT, SPEND_W, VACANT
 from sim.logit import guide_tables_nb, search_guided_nb
 from sim.params import Params
 from sim.prefetch import prefetch_row
-from sim.state import World
+from sim.state import World, park_trade_kept
 from sim.streams import Streams
 
-CENTRE, PARK, ONLINE = 1, 2, 3
+CENTRE, PARK = 1, 2
 #: Rows ahead whose friends' venues the kernel prefetches (tuned at 10^6 residents).
 PREFETCH_AHEAD = 8
 
 
 @njit(cache=True)
 def visits_nb(
-    choice,
-    group,
-    budget,
-    venues_prev,
-    tie_id,
-    w,
-    cum,
-    tot,
-    spend_w,
-    beta_fv,
-    u,
-    spend_mult,
-    weight,
-    venues,
-    revenue,
-    visits,
-    out,
-):
-    """Numba kernel. Writes ``venues`` (R, K), adds to ``revenue`` and ``visits`` (per unit) and
-    fills ``out`` = [budget, spend, kept, revenue, park, online] (GBP, weighted).
+    choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_c, spend_o, beta_fv, u,
+    spend_mult, weight, park_keep, venues, revenue, visits, out,
+):  # fmt: skip
+    """Numba kernel. Writes the sampled ``venues`` (R, K), adds each unit's expected revenue
+    and visits to ``revenue`` and ``visits`` and fills ``out`` = [budget, spend, kept,
+    revenue, park, online] (GBP, weighted).
 
-    Speed (the results of :func:`visits_ref`): the friend factor exp(beta ln(1 + n)) - 1 is
-    tabulated for the possible counts n = 0..C K, the venue is found with guide tables
-    (:func:`sim.logit.search_guided_nb`) rather than a binary search, and the rows of last
-    week's venues of the ties of the visitor ``PREFETCH_AHEAD`` rows ahead are prefetched.
+    ``spend_c[j]``: share of a visit's budget spent at venue j (0 at vacant, closed and
+    non-commercial units); ``spend_o[j]``: the share bought online instead; ``park_keep``: the
+    share of a park visitor's budget spent at the park. Speed: the friend factor
+    exp(beta ln(1 + n)) - 1 is tabulated for the possible counts n = 0..C K, the venue drawn
+    with guide tables (:func:`sim.logit.search_guided_nb`), and the rows of last week's venues
+    of the ties of the visitor ``PREFETCH_AHEAD`` rows ahead prefetched. The expected spend of
+    the group part of every visitor is summed per group (``base_b``, ``base_v``) and spread
+    over the units once, after the visitors.
     """
     R, K = venues.shape
     C = tie_id.shape[1]
+    G, U = w.shape
     fv = np.empty(C * K, np.int64)
     cnt = np.empty(C * K, np.int64)
     fn = np.empty(C * K, np.float64)
@@ -74,6 +73,14 @@ def visits_nb(
     for n in range(C * K + 1):
         gain[n] = math.exp(beta_fv * math.log1p(float(n))) - 1.0
     guide, width, scale = guide_tables_nb(cum, tot)
+    wc = np.zeros(G)  # sum_j w[g, j] spend_c[j]
+    wo = np.zeros(G)
+    for g in range(G):
+        for j in range(U):
+            wc[g] += w[g, j] * spend_c[j]
+            wo[g] += w[g, j] * spend_o[j]
+    base_b = np.zeros(G)  # sum over the group's visitors of b / total
+    base_v = np.zeros(G)  # sum of 1 / total
     for i in range(R):
         ia = i + PREFETCH_AHEAD
         if ia < R and choice[ia] == CENTRE:
@@ -88,11 +95,8 @@ def visits_nb(
         ch = choice[i]
         if ch == PARK:
             out[1] += weight * b
-            out[4] += weight * b
-            continue
-        if ch == ONLINE:
-            out[1] += weight * b
-            out[5] += weight * b
+            out[4] += weight * b * park_keep
+            out[5] += weight * b * (1.0 - park_keep)
             continue
         if ch != CENTRE:
             out[2] += weight * b
@@ -123,10 +127,28 @@ def visits_nb(
             fn[q] = w[g, fv[q]] * gain[cnt[q]]
             extra += fn[q]
         total = tot[g] + extra
-        spent = 0.0
+        if total <= 0.0:  # nothing open
+            out[2] += weight * b
+            continue
+        # expected spending (the choice probabilities: w / total)
+        sc = wc[g]
+        so = wo[g]
+        for q in range(m):
+            p = fn[q] / total
+            revenue[fv[q]] += weight * b * spend_c[fv[q]] * p
+            visits[fv[q]] += weight * K * p
+            sc += fn[q] * spend_c[fv[q]]
+            so += fn[q] * spend_o[fv[q]]
+        base_b[g] += b / total
+        base_v[g] += 1.0 / total
+        sc *= b / total
+        so *= b / total
+        out[1] += weight * (sc + so)
+        out[3] += weight * sc
+        out[5] += weight * so
+        out[2] += weight * (b - sc - so)
+        # the venues visited: K draws
         for k in range(K):
-            if total <= 0.0:
-                break
             target = u[i, k] * total
             if target < tot[g]:
                 j = search_guided_nb(cum[g], guide[g], width[g], scale[g], target)
@@ -139,70 +161,58 @@ def visits_nb(
                     if target < acc:
                         j = fv[q]
                         break
-            if j < 0:
-                continue
             venues[i, k] = j
-            visits[j] += weight
-            s = b / K * spend_w[j]
-            revenue[j] += weight * s
-            spent += s
-        out[1] += weight * spent
-        out[3] += weight * spent
-        out[2] += weight * (b - spent)
+    for g in range(G):
+        if base_v[g] > 0.0:
+            for j in range(U):
+                revenue[j] += weight * w[g, j] * spend_c[j] * base_b[g]
+                visits[j] += weight * K * w[g, j] * base_v[g]
 
 
 def visits_ref(
-    choice,
-    group,
-    budget,
-    venues_prev,
-    tie_id,
-    w,
-    cum,
-    tot,
-    spend_w,
-    beta_fv,
-    u,
-    spend_mult,
-    weight,
-    venues,
-    revenue,
-    visits,
-    out,
-):
-    """Plain-Python reference of :func:`visits_nb` (same inputs and draws; equal up to the
-    rounding of sums)."""
+    choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_c, spend_o, beta_fv, u,
+    spend_mult, weight, park_keep, venues, revenue, visits, out,
+):  # fmt: skip
+    """Plain-numpy reference of :func:`visits_nb` (same inputs and draws; equal up to the
+    rounding of sums): each centre visitor's choice probabilities over every unit."""
     R, K = venues.shape
     venues[:] = -1
     for i in range(R):
         b = budget[i] * spend_mult
         out[0] += weight * b
-        ch = choice[i]
-        if ch in (PARK, ONLINE):
+        if choice[i] == PARK:
             out[1] += weight * b
-            out[4 if ch == PARK else 5] += weight * b
+            out[4] += weight * b * park_keep
+            out[5] += weight * b * (1.0 - park_keep)
             continue
-        if ch != CENTRE:
+        if choice[i] != CENTRE:
             out[2] += weight * b
             continue
         g = group[i]
-        counts: dict[int, float] = {}
+        counts: dict[int, int] = {}
         for f in tie_id[i]:
-            if f < 0:
-                continue
-            for j in venues_prev[f]:
-                if j >= 0:
-                    counts[int(j)] = counts.get(int(j), 0.0) + 1.0
-        order = list(counts)  # insertion order = first-seen order, as in the kernel
+            if f >= 0:
+                for j in venues_prev[f]:
+                    if j >= 0:
+                        counts[int(j)] = counts.get(int(j), 0) + 1
+        order = list(counts)  # first-seen order, as in the kernel
+        wi = np.array(w[g], dtype=np.float64)
         extras = [w[g, j] * (math.exp(beta_fv * math.log1p(counts[j])) - 1.0) for j in order]
-        extra = 0.0
-        for e in extras:
-            extra += e
-        total = tot[g] + extra
-        spent = 0.0
+        for j, e in zip(order, extras, strict=True):
+            wi[j] += e
+        total = float(tot[g]) + sum(extras)
+        if total <= 0.0:
+            out[2] += weight * b
+            continue
+        p = wi / total
+        revenue += weight * b * spend_c * p
+        visits += weight * K * p
+        sc, so = b * float(p @ spend_c), b * float(p @ spend_o)
+        out[1] += weight * (sc + so)
+        out[3] += weight * sc
+        out[5] += weight * so
+        out[2] += weight * (b - sc - so)
         for k in range(K):
-            if total <= 0.0:
-                break
             target = float(u[i, k]) * total
             if target < tot[g]:
                 j = int(min(np.searchsorted(cum[g], target, side="right"), len(cum[g]) - 1))
@@ -215,16 +225,7 @@ def visits_ref(
                     if target < acc:
                         j = order[q]
                         break
-            if j < 0:
-                continue
             venues[i, k] = j
-            visits[j] += weight
-            s = b / K * spend_w[j]
-            revenue[j] += weight * s
-            spent += s
-        out[1] += weight * spent
-        out[3] += weight * spent
-        out[2] += weight * (b - spent)
 
 
 def group_weights(world: World, pars: Params, rng: Streams | None = None) -> None:
@@ -232,33 +233,34 @@ def group_weights(world: World, pars: Params, rng: Streams | None = None) -> Non
     (the first five terms of the venue utility, which do not depend on the visitor within a
     group), into ``world.now``: ``weights[g, j]`` = exp(V_gj - the row's largest V over
     occupied units), 0 at vacant units; their running sums ``cum`` along the units and row
-    totals ``tot``; and each unit's spend weight ``spend_w`` (0 at vacant and non-commercial
-    units)."""
-    u, rp, now = world.units, pars.residents, world.now
-    occ = u.category >= 0
+    totals ``tot``; and each unit's spend weights (0 at vacant, closed and non-commercial
+    units): ``spend_w`` at the venue, ``online_w`` bought online instead."""
+    u, rp, now, d = world.units, pars.residents, world.now, world.d
     cat = np.maximum(u.category, 0)
-    log_attract = np.where(occ, np.log(ATTRACT[cat]) + np.log(u.floorspace), 0.0)
-    blight = _vacant_neighbour_share(world)
-    vt = world.pref[:, cat] + world.indep_taste[:, None] * (~u.chain)[None, :]  # (taste, unit)
-    vs = rp.huff_a * log_attract - rp.walk_b * world.d.log_walk - rp.blight * blight + u.quality
+    occ = (u.category >= 0) & ~now.lockdown[cat]  # occupied and open
+    vs = rp.huff_a * (np.log(ATTRACT[cat]) + d.log_floorspace) - rp.walk_b * d.log_walk
+    vs += u.quality - rp.blight * _vacant_neighbour_share(world)  # (sector, unit)
+    vt = world.pref[:, cat] + world.indep_taste[:, None] * ~u.chain  # (taste, unit)
     v = (vs[:, None, :] + vt[None, :, :]).reshape(vs.shape[0] * vt.shape[0], u.n)
+    v[:, ~occ] = -np.inf  # closed and vacant units are never chosen
     if occ.any():
-        v -= v[:, occ].max(axis=1, keepdims=True)
-    w = np.where(occ, np.exp(np.minimum(v, 50.0)), 0.0)
+        v -= v.max(axis=1, keepdims=True)
+    w = np.exp(np.minimum(v, 50.0, out=v), out=v)
     now.weights = w
     now.cum = np.cumsum(w, axis=1)
     now.tot = now.cum[:, -1].copy() if u.n else np.zeros(w.shape[0])
-    now.spend_w = np.where(occ, SPEND_W[cat], 0.0)
+    spend = np.where(occ, SPEND_W[cat], 0.0)
+    now.spend_w = spend * (1.0 - now.online_cat[cat])
+    now.online_w = spend * now.online_cat[cat]
 
 
 def _vacant_neighbour_share(world: World) -> np.ndarray:
     """Share of each unit's street neighbours that are vacant (0 with no neighbour): the
     blight term of the venue utility (MODEL.md, "Residents")."""
-    indptr, indices = world.neigh_indptr, world.neigh_indices
-    deg = np.diff(indptr)
-    vac = (world.units.category[indices] < 0).astype(np.float64)
-    rows = np.repeat(np.arange(deg.size), deg)
-    return np.bincount(rows, weights=vac, minlength=deg.size) / np.maximum(deg, 1)
+    d = world.d
+    vacant = world.units.category[world.neigh_indices] == VACANT
+    n_vac = np.bincount(d.neigh_rows, weights=vacant, minlength=d.degree.size)
+    return n_vac / np.maximum(d.degree, 1.0)
 
 
 def step(world: World, pars: Params, rng: Streams) -> None:
@@ -280,10 +282,12 @@ def step(world: World, pars: Params, rng: Streams) -> None:
         now.cum,
         now.tot,
         now.spend_w,
+        now.online_w,
         pars.residents.beta_friend_venue,
         draws,
         now.spend_mult,
         world.weight,
+        park_trade_kept(pars, now.online),
         res.venues,
         u.revenue,
         u.visits,
