@@ -36,8 +36,9 @@ OWNER: dict[str, int] = {name: i for i, name in enumerate(OWNER_TYPES)}
 #: Occupier formats.
 FORMATS: tuple[str, ...] = ("independent", "chain")
 
-#: Sponsor kinds of a non-commercial use (MODEL.md: council budget, Town Team fund, volunteers).
-SPONSORS: tuple[str, ...] = ("none", "council", "town_team", "volunteers")
+#: Sponsor kinds of a non-commercial use (MODEL.md: council budget, Town Team fund, volunteers;
+#: "own_funds": a community group on a meanwhile licence paying its way from its own money).
+SPONSORS: tuple[str, ...] = ("none", "council", "town_team", "volunteers", "own_funds")
 SPONSOR: dict[str, int] = {name: i for i, name in enumerate(SPONSORS)}
 
 # Per-category table. Columns:

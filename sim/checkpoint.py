@@ -149,6 +149,7 @@ def input_hashes(model: TownModel) -> dict[str, str]:
         drv.pop(k, None)
     return {
         "parameters": _sha(model.pars.to_dict()),
+        "programme": _sha(model.scenario.programme_dict()),
         "drivers": _sha(drv),
         "town": town_hash(model.town),
         "seed": _sha(int(model.run_seed)),
@@ -220,6 +221,7 @@ def checkpoint_arrays(model: TownModel) -> tuple[dict[str, np.ndarray], dict[str
             "description": scn.description,
             "overrides": scn.overrides,
             "source": scn.source,
+            "programme": scn.programme_dict(),
         },
         "drivers": _drivers_dict(model.drivers),
         "town": {
@@ -419,7 +421,20 @@ def load_checkpoint(path: str | Path) -> TownModel:
     """
     arrays, meta = _read(path)
     s = meta["scenario"]
-    scn = Scenario(s["name"], s["description"], s["overrides"], s["source"])
+    prog = s.get("programme", {})
+    paths: dict[str, dict[str, Any]] = {}
+    for key, p in prog.get("paths", {}).items():
+        g, n = key.split(".")
+        paths.setdefault(g, {})[n] = (tuple(p["year"]), tuple(p["value"]))
+    scn = Scenario(
+        s["name"],
+        s["description"],
+        s["overrides"],
+        s["source"],
+        prog.get("start_year"),
+        prog.get("end_year"),
+        paths,
+    )
     model = TownModel(
         scenario=scn,
         drivers=_drivers_from(meta["drivers"]),

@@ -7,12 +7,15 @@ must be zero up to floating-point rounding:
 * spend: residents' spend = occupiers' revenue + retail park + online
 * budget: residents' budgets = spend + money kept
 * rent: rent paid (by occupiers, start-up support and sponsors) = landlords' rent income
-* rates: rates paid (by occupiers and by landlords on empty units) = council rates income
+* rates: rates paid (by occupiers, sponsors and by landlords on empty units) + the extra relief
+  paid for from the centre's account = council rates income (the general fund's)
 * levy: levy paid by occupiers = Town Team levy income
 * occupiers: revenue + transfers in = cost of goods + rent + rates + levy + fixed costs +
   drawings + change in cash
-* council: change in balance = income - spending
+* council: change in the town-centre account = allocation - spending - money returned to the
+  general fund
 * town_team: change in fund = grant + levy - spending
+* town_team_public: change in the fund's public money = grant - public money spent
 Units are conserved separately (occupied + vacant = total), checked by the model.
 """
 
@@ -44,12 +47,17 @@ FLOWS: tuple[str, ...] = (
     "occ_cash_change",  # GBP change in occupiers' cash (including exits' remaining cash)
     "exit_cash",  # GBP cash left by occupiers that exited (to owners), part of drawings
     "entry_cash",  # GBP cash brought in by entrants
-    "council_income",  # GBP council: rates + grant + its own rent income
-    "council_spend",  # GBP council: levers and sponsorship and subsidies and grant
-    "council_change",  # GBP change in council balance
+    "council_income",  # GBP town-centre account: the council's allocation
+    "council_spend",  # GBP town-centre account: relief, levers, sponsorship, subsidies, grant
+    "council_change",  # GBP change in the town-centre account's balance
     "tt_income",  # GBP Town Team: grant + levy
     "tt_spend",  # GBP Town Team spending
     "tt_change",  # GBP change in Town Team fund
+    "relief_funded",  # GBP rates relief beyond the default, paid from the centre's account
+    "council_returned",  # GBP from the centre's account back to the general fund (over the cap)
+    "tt_grant",  # GBP granted by the council to the Town Team
+    "tt_public_spend",  # GBP of the Town Team's spending that is public money
+    "tt_public_change",  # GBP change in the public money held in the Town Team's fund
 )
 
 
@@ -86,6 +94,11 @@ class Ledger:
     tt_income: float = 0.0
     tt_spend: float = 0.0
     tt_change: float = 0.0
+    relief_funded: float = 0.0
+    council_returned: float = 0.0
+    tt_grant: float = 0.0
+    tt_public_spend: float = 0.0
+    tt_public_change: float = 0.0
 
     def reset(self) -> None:
         """Zero every flow (start of a week)."""
@@ -117,17 +130,26 @@ class Ledger:
             "spend": self.spend - (self.revenue + self.park + self.online),
             "budget": self.budget - (self.spend + self.kept),
             "rent": rent_paid - self.landlord_income,
-            "rates": rates_paid - self.council_rates,
+            "rates": rates_paid + self.relief_funded - self.council_rates,
             "levy": self.levy_paid - self.levy_income,
             "occupiers": occ_in - occ_out,
-            "council": self.council_change - (self.council_income - self.council_spend),
+            "council": self.council_change
+            - (self.council_income - self.council_spend - self.council_returned),
             "town_team": self.tt_change - (self.tt_income - self.tt_spend),
+            "town_team_public": self.tt_public_change - (self.tt_grant - self.tt_public_spend),
         }
 
     def max_residual(self) -> float:
         """Largest absolute residual relative to the week's budget (or GBP 1)."""
         scale = max(abs(self.budget), abs(self.council_income), 1.0)
         return max(abs(v) for v in self.identities().values()) / scale
+
+    @property
+    def public_spend(self) -> float:
+        """Public money spent this week (GBP): the town-centre account's spending less its
+        grant to the Town Team, plus the Town Team's spending of public money (the levy is
+        not public money)."""
+        return self.council_spend - self.tt_grant + self.tt_public_spend
 
 
 #: Field names per Ledger class (``dataclasses.fields`` is slow to call every week).

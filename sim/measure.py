@@ -41,6 +41,7 @@ COUNT_OUTCOMES: tuple[str, ...] = (
     "openings_chain",
     "openings_independent",
     "openings_noncommercial",
+    "openings_brokered",
     "relet_spell_weeks",
     "closures",
     "closures_chain",
@@ -92,7 +93,7 @@ def measure(
     o: dict[str, float] = {}
     o["week"] = float(week)
     o["year"] = float(w.driver_table["year"][0]) + week / 52.0
-    o["policy"] = float(week > pars.run.burn_in_weeks)
+    o["policy"] = 0.0 if first else float(w.now.programme)
     # vacancy
     n_conv = int(np.count_nonzero(u.category == CONVERTED))
     n = u.n - n_conv  # the commercial stock: vacancy is measured on it (as the LDC does)
@@ -113,6 +114,13 @@ def measure(
     o["converted"] = float(n_conv)
     o["meanwhile_units"] = float(np.count_nonzero(u.meanwhile & occ))
     o["noncommercial_units"] = float(np.count_nonzero(~COMMERCIAL[cat]))
+    # trading without a subsidy, a sponsor or a meanwhile licence; the rest are supported
+    trading = occ & COMMERCIAL[np.maximum(u.category, 0)] & ~u.meanwhile & (u.subsidy <= 0.0)
+    trading &= u.sponsor == 0
+    o["trading_occupied"] = float(np.count_nonzero(trading))
+    o["supported_occupied"] = o["occupied"] - o["trading_occupied"]
+    o["vacancy_rate_trading"] = 1.0 - o["trading_occupied"] / n if n else 0.0
+    o["subsidised_units"] = float(np.count_nonzero(occ & (u.subsidy > 0.0)))
     # diversity
     counts = np.bincount(cat, minlength=N_CAT)
     o.update(metrics.diversity(counts))
@@ -154,6 +162,10 @@ def measure(
     o["landlord_income"] = L.landlord_income
     o["rates_income"] = L.council_rates
     o["council_net"] = L.council_income - L.council_spend
+    o["public_spend"] = L.public_spend
+    o["relief_cost"] = L.relief_funded
+    o["council_returned"] = L.council_returned
+    o["event_days"] = col.event_days
     o["council_balance"] = col.council_balance
     o["town_team_fund"] = col.tt_balance
     o["town_team_spend"] = L.tt_spend

@@ -25,12 +25,15 @@ One step is one week (MODEL.md, "Time and space"). A step runs the rules in this
 12. **accounts**: council and Town Team books; the stock-flow identities (:mod:`sim.ledger`);
 13. **measure**: the outcomes (:mod:`sim.measure`) into Mesa's DataCollector.
 
-Levers of the scenario apply from week ``burn_in_weeks``; before that every lever is at its
-default (the market setting), so all scenarios share the same burn-in.
+Levers of the scenario apply from week ``burn_in_weeks``, or inside the scenario's
+programme window (``[programme] start_year``, ``end_year``), following any lever's path
+over time; outside it (and always during the burn-in) every lever is at its default (the
+market setting), so all scenarios share the same burn-in (:meth:`TownModel.pars_at`).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +57,15 @@ from sim.rules import (
     trips,
     visits,
 )
-from sim.scenarios import Drivers, InputError, Scenario, check_value, load_drivers, load_scenario
+from sim.scenarios import (
+    Drivers,
+    InputError,
+    Scenario,
+    check_value,
+    load_drivers,
+    load_scenario,
+    week_of_year,
+)
 from sim.state import Week, World, init_world
 from sim.streams import Streams, fresh_seed, stream
 from sim.town import Town, resolve_town
@@ -110,10 +121,11 @@ def _with_catchment(pars: Params, town: Town) -> Params:
     return pars.replace(over)
 
 
-def _week(w: World, pars: Params, rng: Streams) -> None:
-    """One week's rules, in order (the module docstring)."""
+def _week(w: World, pars: Params, rng: Streams, programme: bool = False) -> None:
+    """One week's rules, in order (the module docstring); ``programme``: the scenario's
+    levers apply this week (:meth:`TownModel.pars_at`)."""
     w.ledger.reset()
-    w.now = Week(week=w.week)
+    w.now = Week(week=w.week, programme=programme)
     for rule in (
         drivers.step,  # 1 this week's drivers
         council.step,  # 2 lever spending and pools
@@ -189,6 +201,16 @@ class TownModel(mesa.Model):
         rp = self.pars.run
         self.burn_in = int(rp.burn_in_weeks)
         self.n_weeks = self.burn_in + max(1, int(round(rp.years * 52)))
+        #: weeks [first, end) in which the scenario's levers apply
+        self.window: tuple[int, int] = self.scenario.window(
+            self.drivers.start_year, self.burn_in, self.n_weeks
+        )
+        self._paths = [
+            (g, n, [week_of_year(y, self.drivers.start_year) for y in years], values)
+            for g, t in self.scenario.paths.items()
+            for n, (years, values) in t.items()
+        ]
+        self._pars_by_step: dict[tuple[int, ...], Params] = {}
         self.world: World = init_world(
             self.town,
             self.pars,
@@ -243,9 +265,27 @@ class TownModel(mesa.Model):
         """This week's calibrated online constant (utils)."""
         return self.world.col.online_constant
 
+    def in_programme(self, week: int) -> bool:
+        """Whether the scenario's levers apply in ``week`` (inside :attr:`window`)."""
+        return self.window[0] <= week < self.window[1]
+
     def pars_at(self, week: int) -> Params:
-        """Parameters in force in ``week`` (default levers during burn-in)."""
-        return self.pars_burn_in if week < self.burn_in else self.pars
+        """Parameters in force in ``week``: the scenario's inside the programme window, with
+        each lever path's value of that week (the default before its first year); default
+        levers outside the window and during the burn-in."""
+        if not self.in_programme(week):
+            return self.pars_burn_in
+        if not self._paths:
+            return self.pars
+        key = tuple(bisect_right(weeks, week) for _, _, weeks, _ in self._paths)
+        pars = self._pars_by_step.get(key)
+        if pars is None:
+            over: dict[str, dict[str, Any]] = {}
+            for (g, n, _, values), k in zip(self._paths, key, strict=True):
+                if k > 0:
+                    over.setdefault(g, {})[n] = values[k - 1]
+            pars = self._pars_by_step[key] = self.pars.replace(over)
+        return pars
 
     @property
     def finished(self) -> bool:
@@ -260,7 +300,7 @@ class TownModel(mesa.Model):
         """Advance one week: the rules in the order of the module docstring."""
         w, pars = self.world, self.pars_at(self.week)
         rng = Streams(self.run_seed, self.week)
-        _week(w, pars, rng)
+        _week(w, pars, rng, programme=self.in_programme(self.week))
         self.last_identities = w.ledger.identities()
         self._sync_agents(w.now.closed, w.now.opened, pars)
         w.week += 1
@@ -290,7 +330,7 @@ class TownModel(mesa.Model):
                 setattr(u, name, getattr(u, name) - spin)
             w.week = 0
             # public accounts start at the run's start (the spin-up's are discarded)
-            w.col.council_balance = w.col.tt_balance = w.col.pr_stock = 0.0
+            w.col.council_balance = w.col.tt_balance = w.col.tt_public = w.col.pr_stock = 0.0
             w.ledger.reset()
         w.now = Week(week=0)
         drivers.step(w, pars, Streams(self.run_seed, 0))

@@ -49,9 +49,10 @@ TABLE: tuple[Outcome, ...] = (
     # time
     Outcome("week", "weeks", "Week of the run", "time"),
     Outcome("year", "year", "Calendar year", "time"),
-    Outcome("policy", "0/1", "Levers in force (after the burn-in)", "time", lo=0.0, hi=1.0),
+    Outcome("policy", "0/1", "Levers in force (the scenario's programme, after the burn-in)", "time", lo=0.0, hi=1.0),
     # vacancy
     _share("vacancy_rate", "Vacancy rate (share of the commercial stock empty)", "vacancy", True),
+    _share("vacancy_rate_trading", "Vacancy counting supported units as empty (share of the stock not trading on its own)", "vacancy", True),
     _share("long_term_vacancy_rate", "Long-term vacancy rate (empty over a year)", "vacancy", True),
     _count("mean_vacancy_spell", "weeks", "Mean length of current vacancies", "vacancy"),
     Outcome("vacancy_morans_i", "index", "Clustering of vacant units (Moran's I)", "vacancy", lo=-1.0, hi=1.0),
@@ -61,6 +62,9 @@ TABLE: tuple[Outcome, ...] = (
     _count("converted", "units", "Units converted out of the commercial stock (homes, other uses)", "vacancy"),
     _count("meanwhile_units", "units", "Units on meanwhile licences", "vacancy"),
     _count("noncommercial_units", "units", "Community, learning and voluntary units", "vacancy"),
+    _count("trading_occupied", "units", "Occupied units trading without a subsidy, sponsor or meanwhile licence", "vacancy"),
+    _count("supported_occupied", "units", "Occupied units with a subsidy, sponsor or meanwhile licence", "vacancy"),
+    _count("subsidised_units", "units", "Units whose rent a start-up subsidy pays in part", "vacancy"),
     # diversity
     _count("richness", "categories", "Use categories present", "diversity"),
     _count("shannon", "index", "Diversity of uses (Shannon index)", "diversity", True),
@@ -83,6 +87,7 @@ TABLE: tuple[Outcome, ...] = (
     _count("volunteer_hours", "hours/week", "Volunteer hours", "social capital"),
     # economy
     _count("footfall", "household trips/week", "Footfall (household trips to the centre a week)", "economy", True),
+    _count("event_days", "days/week", "Days with a market or event", "economy"),
     _count("visits", "venue visits/week", "Venue visits a week", "economy"),
     _share("centre_share", "Town centre's share of residents' spend", "economy", True),
     _share("park_share", "Retail park's share of residents' spend", "economy"),
@@ -94,6 +99,7 @@ TABLE: tuple[Outcome, ...] = (
     _count("openings_chain", "units/week", "Chain openings", "economy"),
     _count("openings_independent", "units/week", "Independent openings", "economy"),
     _count("openings_noncommercial", "units/week", "Community, learning and voluntary openings", "economy"),
+    _count("openings_brokered", "units/week", "Lettings to brokered proposals", "economy"),
     _count("relet_spell_weeks", "weeks", "Weeks empty of the units re-let this week", "economy"),
     _count("closures", "units/week", "Closures", "economy"),
     _count("closures_chain", "units/week", "Chain branch closures", "economy"),
@@ -104,9 +110,12 @@ TABLE: tuple[Outcome, ...] = (
     _count("market_rent_index", "index (1 = start)", "Market rent index", "economy"),
     _count("landlord_income", "GBP/week", "Landlords' rent income", "economy"),
     # public money
-    _count("rates_income", "GBP/week", "Business rates collected", "public money"),
-    Outcome("council_net", "GBP/week", "Council's town-centre account: income less spending", "public money", True),
+    _count("rates_income", "GBP/week", "Business rates collected (the council's general fund)", "public money"),
+    _count("public_spend", "GBP/week", "Public money spent (council's town-centre account and the Town Team's public money)", "public money", True),
+    _count("relief_cost", "GBP/week", "Rates relief beyond the market setting's, paid from the centre's account", "public money"),
+    Outcome("council_net", "GBP/week", "Council's town-centre account: allocation less spending", "public money"),
     Outcome("council_balance", "GBP", "Council's town-centre balance", "public money"),
+    _count("council_returned", "GBP/week", "Unspent town-centre money returned to the general fund", "public money"),
     _count("town_team_fund", "GBP", "Town Team fund", "public money"),
     _count("town_team_spend", "GBP/week", "Town Team spending", "public money"),
     # access

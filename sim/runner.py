@@ -30,7 +30,7 @@ import pandas as pd
 
 import sim
 from sim.execution import open_workers
-from sim.params import Params
+from sim.params import Params, spec_index
 from sim.results import summarise
 from sim.scenarios import (
     Drivers,
@@ -273,7 +273,12 @@ def run_meta(model: Any) -> dict[str, Any]:
     rp = model.pars.run
     return {
         "seed": int(model.run_seed),
-        "scenario": {"name": scn.name, "file": scn.source, "description": scn.description},
+        "scenario": {
+            "name": scn.name,
+            "file": scn.source,
+            "description": scn.description,
+            "programme": {**scn.programme_dict(), "weeks": list(model.window)},
+        },
         "drivers": {"name": drv.name, "file": drv.source, "description": drv.description},
         "town": town_meta(twn),
         "version": sim.__version__,
@@ -341,6 +346,10 @@ class CompareResult:
         runs: Per-run summaries: ``scenario``, ``seed_index``, ``seed`` and each outcome's
             mean over the final 52 weeks.
         meta: Drivers, town, residents, years, burn-in and package version.
+        windows: Per scenario, the weeks ``(first, end)`` in which its levers apply (its
+            programme) and the run's number of weeks: ``(first, end, weeks)``.
+        levers: Per scenario, the levers it sets away from their defaults: ``{key: value}``
+            (a path is given as ``"path"``).
     """
 
     scenarios: list[str]
@@ -351,6 +360,8 @@ class CompareResult:
     steps: pd.DataFrame
     runs: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    windows: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    levers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def baseline(self) -> str:
@@ -508,6 +519,7 @@ def _assemble(
             steps.append(d)
             runs.append({"scenario": name, "seed_index": j, "seed": sd, **summarise(df)})
     sizes = []
+    windows: dict[str, tuple[int, int, int]] = {}
     for s in inp.scenarios:
         p = Params().replace(s.overrides).run
         sizes.append(
@@ -517,6 +529,9 @@ def _assemble(
                 p.burn_in_weeks,
             )
         )
+        weeks = int(p.burn_in_weeks) + max(1, int(round(sizes[-1][1] * 52)))
+        first, end = s.window(inp.drivers.start_year, int(p.burn_in_weeks), weeks)
+        windows[s.name] = (first, end, weeks)
     res_set = sorted({int(r) for r, _, _ in sizes})
     yrs_set = sorted({float(y) for _, y, _ in sizes})
     burn_set = sorted({int(b) for _, _, b in sizes})
@@ -542,4 +557,22 @@ def _assemble(
         steps=pd.concat(steps, ignore_index=True),
         runs=pd.DataFrame(runs),
         meta=meta,
+        windows=windows,
+        levers={s.name: levers_set(s) for s in inp.scenarios},
     )
+
+
+def levers_set(scenario: Scenario) -> dict[str, Any]:
+    """The levers a scenario sets away from their defaults, ``{"group.name": value}``; a
+    lever with a path over time is ``"path"``."""
+    idx = spec_index()
+    out: dict[str, Any] = {}
+    for g, table in scenario.overrides.items():
+        for n, v in table.items():
+            sp = idx[g][n]
+            if sp.kind == "lever" and v != sp.default:
+                out[sp.key] = v
+    for g, table in scenario.paths.items():
+        for n in table:
+            out[f"{g}.{n}"] = "path"
+    return out

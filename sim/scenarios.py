@@ -4,7 +4,12 @@ scenarios" and "Drivers").
 A *scenario* file (``scenarios/*.toml``) holds ``name``, ``description`` and tables named
 after the parameter groups of :mod:`sim.params` whose keys override the defaults. Unknown
 tables or keys are refused with the nearest valid name; values outside their declared bounds
-are refused with the bounds.
+are refused with the bounds. A ``[programme]`` table may give ``start_year`` and
+``end_year`` (calendar years, either may be left out): the scenario's levers apply inside
+that window (and never during the burn-in), the market defaults outside it. A lever may be
+given a path over time instead of one value, ``events = {year = [2010, 2013], value =
+[2000.0, 0.0]}``: each value holds from its year until the next (the default before the
+first year), inside the programme window.
 
 A *drivers* file (``scenarios/drivers/*.toml``) holds the exogenous uncertainties: the
 online-share path (ONS internet sales ratio, DATA.md), recession and pandemic shocks, and
@@ -149,26 +154,139 @@ def check_value(where: str, group: str, name: str, value: Any) -> Any:
     return value
 
 
+#: A lever's path: the calendar years from which each value holds, and the values.
+LeverPath = tuple[tuple[float, ...], tuple[Any, ...]]
+_YEAR_RANGE = (1900.0, 2200.0)
+
+
+def week_of_year(year: float, start_year: float) -> int:
+    """The first model week whose calendar year (``start_year`` + week / 52) is at least
+    ``year`` (may be negative or beyond a run)."""
+    return math.ceil(round((year - start_year) * WEEKS_PER_YEAR, 9))
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """A governance scenario: overrides of the parameter defaults, with its description."""
+    """A governance scenario: overrides of the parameter defaults, with its description.
+
+    Attributes:
+        name: Scenario name (a plain word).
+        description: What the scenario is.
+        overrides: ``{group: {name: value}}`` over the defaults.
+        source: The scenario file (or "defaults").
+        programme_start: Calendar year the levers start (None: the end of the burn-in).
+        programme_end: Calendar year the levers stop (None: the end of the run).
+        paths: ``{group: {name: (years, values)}}``: levers that change over time.
+    """
 
     name: str
     description: str
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str = "defaults"
+    programme_start: float | None = None
+    programme_end: float | None = None
+    paths: dict[str, dict[str, LeverPath]] = field(default_factory=dict)
+
+    def window(self, start_year: float, burn_in: int, n_weeks: int) -> tuple[int, int]:
+        """The weeks ``[first, end)`` in which the scenario's levers apply, for a run whose
+        week 0 is calendar ``start_year``: from the programme's start (never before the end
+        of the burn-in) to its end (or the end of the run)."""
+        first = burn_in
+        if self.programme_start is not None:
+            first = max(first, week_of_year(self.programme_start, start_year))
+        end = n_weeks
+        if self.programme_end is not None:
+            end = min(end, week_of_year(self.programme_end, start_year))
+        return min(first, n_weeks), max(min(end, n_weeks), 0)
+
+    def programme_dict(self) -> dict[str, Any]:
+        """The programme window and the lever paths, for summaries and reports."""
+        return {
+            "start_year": self.programme_start,
+            "end_year": self.programme_end,
+            "paths": {
+                f"{g}.{n}": {"year": list(y), "value": list(v)}
+                for g, t in self.paths.items()
+                for n, (y, v) in t.items()
+            },
+        }
 
 
 def parse_overrides(where: str, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Validate a ``{group: {key: value}}`` mapping; return it with values cast."""
+    return _parse_tables(where, data)[0]
+
+
+def _parse_tables(
+    where: str, data: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, LeverPath]]]:
+    """Validate ``{group: {key: value or path}}``: the scalar overrides and the lever paths."""
     out: dict[str, dict[str, Any]] = {}
+    paths: dict[str, dict[str, LeverPath]] = {}
     for group, table in data.items():
         if group not in GROUPS:
             raise InputError(f"{where}: unknown table [{group}]{_nearest(group, list(GROUPS))}")
         if not isinstance(table, dict):
             raise InputError(f"{where}: [{group}] must be a table of parameters")
-        out[group] = {k: check_value(where, group, k, v) for k, v in table.items()}
-    return out
+        out[group] = {}
+        for k, v in table.items():
+            if isinstance(v, dict):
+                paths.setdefault(group, {})[k] = parse_path(where, group, k, v)
+            else:
+                out[group][k] = check_value(where, group, k, v)
+    return out, paths
+
+
+def parse_path(where: str, group: str, name: str, table: dict[str, Any]) -> LeverPath:
+    """Validate a lever's path ``{year = [...], value = [...]}``: equal-length, non-empty
+    lists, years strictly increasing in [1900, 2200], each value within the lever's bounds.
+
+    Raises:
+        InputError: not a lever, unknown keys, or a bad year or value (one line).
+    """
+    key = f"{group}.{name}"
+    idx = spec_index()
+    if name not in idx[group]:
+        check_value(where, group, name, 0)  # the unknown-key error, with the nearest name
+    if idx[group][name].kind != "lever":
+        raise InputError(f"{where}: {key} is not a lever: only levers may be given a path")
+    for k in table:
+        if k not in ("year", "value"):
+            raise InputError(f"{where}: unknown key '{key}.{k}' (a path has: year, value)")
+    yrs, vals = table.get("year"), table.get("value")
+    if not isinstance(yrs, list) or not isinstance(vals, list) or len(yrs) != len(vals) or not yrs:
+        raise InputError(
+            f"{where}: {key}.year and {key}.value must be lists of equal, non-zero length"
+        )
+    lo, hi = _YEAR_RANGE
+    years = tuple(_num(where, f"{key}.year", y, lo, hi, "calendar year") for y in yrs)
+    if any(b <= a for a, b in zip(years, years[1:], strict=False)):
+        raise InputError(f"{where}: {key}.year must increase strictly")
+    values = tuple(check_value(where, group, name, v) for v in vals)
+    return years, values
+
+
+def parse_programme(where: str, table: Any) -> tuple[float | None, float | None]:
+    """Validate a ``[programme]`` table: ``start_year`` and ``end_year`` (calendar years in
+    [1900, 2200], either may be left out; the end after the start).
+
+    Raises:
+        InputError: not a table, unknown keys or bad years (one line).
+    """
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: [programme] must be a table (start_year, end_year)")
+    _check_keys(where, table, ("start_year", "end_year"), "programme.")
+    lo, hi = _YEAR_RANGE
+    start = end = None
+    if "start_year" in table:
+        start = _num(where, "programme.start_year", table["start_year"], lo, hi, "calendar year")
+    if "end_year" in table:
+        end = _num(where, "programme.end_year", table["end_year"], lo, hi, "calendar year")
+    if start is not None and end is not None and end <= start:
+        raise InputError(
+            f"{where}: programme.end_year = {end:g} must be after programme.start_year = {start:g}"
+        )
+    return start, end
 
 
 def scenario_names() -> list[str]:
@@ -209,7 +327,9 @@ def load_scenario(spec: str | Path | Scenario | None) -> Scenario:
     desc = data.pop("description", "")
     if not isinstance(desc, str):
         raise InputError(f"{path}: description must be a string")
-    return Scenario(name, desc.strip(), parse_overrides(str(path), data), display_path(path))
+    start, end = parse_programme(str(path), data.pop("programme", {}))
+    overrides, paths = _parse_tables(str(path), data)
+    return Scenario(name, desc.strip(), overrides, display_path(path), start, end, paths)
 
 
 # ----------------------------------------------------------------------------- drivers

@@ -133,8 +133,8 @@ class Collective:
     used_startup_tt: float = 0.0
     commit_council: float = 0.0  # GBP/week last week's sponsored costs (for new proposals)
     commit_tt: float = 0.0
-    event_intensity: float = 0.0  # events this week (0..1 saturating)
-    marketing: float = 0.0  # utils
+    events_bought: float = 0.0  # market or event days bought this week (council and Town Team)
+    marketing_spend: float = 0.0  # GBP/week the Town Team spends on marketing (x effectiveness)
     brokered: float = 0.0  # expected brokered proposals this week
     recruit: float = 0.0  # expected recruited applicants this week
     volunteer_used: float = 0.0  # hours/week committed to voluntary uses
@@ -143,6 +143,17 @@ class Collective:
     footfall_fast: float = 0.0  # households/week, traders' short memory of footfall (EWMA)
     footfall_slow: float = 0.0  # households/week, their long memory (EWMA)
     online_constant: float = 0.0  # utils, this week's calibrated online constant
+    # levers (sim.levers): this week's lever terms of the centre's trip utility, the relief
+    # paid from the centre's account, the Town Team's public money, landlords' relief premium
+    event_days: float = 0.0  # days/week with an event or market
+    event_pull: float = 0.0  # utils on centre trips from events and markets
+    public_realm_pull: float = 0.0  # utils on centre trips from the public-realm stock
+    marketing_pull: float = 0.0  # utils on centre trips from the Town Team's marketing
+    relief_share: float = 1.0  # share of this week's extra rates relief the account pays
+    tt_public: float = 0.0  # GBP of the Town Team's fund that is public money (its grant)
+    relief_premium: np.ndarray = field(default_factory=lambda: np.zeros(0))  # GBP/week per unit
+    # per unit: the occupier's sponsorship was taken on under a programme (ends with it)
+    programme_sponsored: np.ndarray = field(default_factory=lambda: np.zeros(0, np.bool_))
 
 
 @dataclass
@@ -183,6 +194,7 @@ class Week:
     counts: dict[str, int] = field(default_factory=dict)  # openings, closures, ...
     closed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # units closed
     opened: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # units let
+    programme: bool = False  # the scenario's levers apply this week (sim.model.TownModel.pars_at)
 
 
 @dataclass
@@ -417,6 +429,8 @@ def init_world(
     units.landlord[units.owner_type == OWNER["community"]] = community_ll
     col = Collective()
     col.rev_cat = np.zeros(N_CAT)
+    col.relief_premium = np.zeros(n)
+    col.programme_sponsored = np.zeros(n, np.bool_)
     world = World(
         town=town,
         res=res,

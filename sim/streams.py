@@ -41,6 +41,8 @@ STREAM_ID: dict[str, int] = {
     "conversion": 17,  # which eligible long-vacant units leave the commercial stock
     "entry": 18,  # who arrives (numbers by source), then each applicant's draws
     "posterior": 19,  # the parameter sets a comparison draws from a posterior
+    "meanwhile_lease": 20,  # whether a meanwhile occupier that could afford a lease takes one
+    "popups": 21,  # how many pop-ups and community groups ask for a meanwhile licence, theirs
 }
 
 _INIT_WEEK = -1

@@ -30,6 +30,7 @@ from sim.town import Town, resolve_town
 #: Parameters shown as controls, in display order: the main levers, then key free
 #: parameters and the run size. Bounds and types come from sim.params.
 CONTROL_KEYS: tuple[str, ...] = (
+    "council.allocation",
     "council.rates_multiplier",
     "council.small_business_relief",
     "council.empty_rates",
@@ -64,6 +65,7 @@ RELATIVE = -1.0
 #: (sim/params.py) are written for modellers ("utils per strength-weighted share"); these are
 #: for a room of councillors. Switches have no unit.
 PAGE_LABELS: dict[str, tuple[str, str, float]] = {
+    "council.allocation": ("Council's budget for the town centre", "GBP a week", 1.0),
     "council.rates_multiplier": ("Business rates", "% of rateable value a year", 100.0),
     "council.small_business_relief": ("Small-business rate relief", "% of the rates", 100.0),
     "council.empty_rates": ("Rates on empty units", "% of the full rates", 100.0),

@@ -116,8 +116,9 @@ LEVERS = {
 
 
 def test_zero_budget_council(town):
-    """No grant income and every spending lever on: the council spends only its rates."""
-    m = model(town, "council_led", council__grant_income=0.0, **LEVERS)
+    """No allocation to the town centre and every spending lever on: the council spends
+    nothing beyond what it had (rates go to the general fund, not to the centre)."""
+    m = model(town, "council_led", council__allocation=0.0, **LEVERS)
     balances = []
     while not m.finished:
         before = m.world.col.council_balance
@@ -128,22 +129,16 @@ def test_zero_budget_council(town):
         balances.append(m.world.col.council_balance)
     run_checked(m)
     assert min(balances) >= 0.0
-    # no income at all (no grant, no rates, no council-owned units, no burn-in under the
-    # default levers): nothing can be spent, whatever the levers ask for
-    owner = np.where(town.owner_type == OWNER["council"], OWNER["local_private"], town.owner_type)
-    private = dataclasses.replace(town, owner_type=owner.astype(np.int8))
-    m = model(
-        private,
-        "council_led",
-        run__burn_in_weeks=0,
-        council__grant_income=0.0,
-        council__rates_multiplier=0.0,
-        **LEVERS,
-    )
+    # once the burn-in's allocations are spent, the account spends nothing more
+    assert balances[-1] == 0.0 and (m.results()["council_net"].iloc[-10:] == 0.0).all()
+    # no allocation at all (and no burn-in under the default levers): nothing can be spent,
+    # whatever the levers ask for; rates and council rents go to the general fund, not to the
+    # centre's account, and relief beyond the default cannot be paid for, so none is given
+    m = model(town, "council_led", run__burn_in_weeks=0, council__allocation=0.0, **LEVERS)
     run_checked(m)
     df = m.results()
-    assert (df["council_balance"] == 0).all()
-    assert (df["rates_income"] == 0).all()
+    assert (df["council_balance"] == 0).all() and (df["public_spend"] == 0).all()
+    assert (df["relief_cost"] == 0).all() and (df["rates_income"].iloc[1:] > 0).all()
     assert (df["town_team_fund"] == 0).all() and (df["town_team_spend"] == 0).all()
 
 

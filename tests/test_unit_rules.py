@@ -477,7 +477,8 @@ def test_brokered_proposal_without_sponsor_room_is_a_startup_facing_the_profit_t
 
 def test_startup_subsidies_are_paid_from_the_pools_in_unit_order_while_they_last():
     pars = tiny_pars(occupiers=NO_FIXED)
-    startup = {"use": "startup", "subsidy": 0.5, "cash": 10_000.0}
+    # opened 10 weeks ago: within the 52 weeks a subsidy lasts (council.startup_support_weeks)
+    startup = {"use": "startup", "subsidy": 0.5, "cash": 10_000.0, "opened_ago": 10}
     w = tiny_world(
         unit(**startup, rent=400.0), unit(**startup, rent=600.0), unit(**startup, rent=400.0)
     )
@@ -582,7 +583,7 @@ def test_community_asset_transfer(lever, vacant_for, volunteers, transferred):
 
 
 COUNCIL_LEVERS = {
-    "grant_income": 800.0,  # GBP/week of other income
+    "allocation": 800.0,  # GBP/week into the town-centre account
     # wanted, in the order the council commits them (GBP/week):
     "town_team_grant": 400.0,
     "public_realm": 300.0,
@@ -592,6 +593,7 @@ COUNCIL_LEVERS = {
     "startup_support": 60.0,
     "event_cost": 4000.0,  # GBP per event
     "facilitation_cost": 3000.0,  # GBP per brokered proposal
+    "facilitation_max": 0.5,  # brokered proposals a week at saturation, per 30,000 households
     "public_realm_life": 520.0,  # weeks
 }
 
@@ -609,8 +611,10 @@ COUNCIL_LEVERS = {
 def test_council_commits_spending_in_its_order_and_never_beyond_its_balance(
     balance, grant, realm, events, facilitation, pools, balance_after
 ):
-    pars = tiny_pars(council=COUNCIL_LEVERS, town_team={"enabled": True})
-    w = tiny_world(unit(), unit(), unit())
+    pars = tiny_pars(
+        council=COUNCIL_LEVERS, town_team={"enabled": True}, run={"households": 30_000.0}
+    )
+    w = tiny_world(unit(), unit(), unit(), pars=pars)
     w.col.council_balance = balance
     w.col.pr_stock = 1040.0  # GBP
     council.step(w, pars, Draws())
@@ -624,8 +628,10 @@ def test_council_commits_spending_in_its_order_and_never_beyond_its_balance(
         }
     )
     assert (col.pool_sponsor_council, col.pool_startup_council) == approx(pools)
-    assert col.event_intensity == approx(events / 4000.0)  # events bought / one a week
-    assert col.brokered == approx(facilitation / 3000.0)  # proposals brokered this week
+    assert col.events_bought == approx(events / 4000.0)  # market or event days bought
+    # proposals brokered this week, with diminishing returns (sim.levers.saturating): at most
+    # 0.5 a week in a town of 30,000 households, 1 per GBP 3,000 for the first pounds
+    assert col.brokered == approx(0.5 * (1.0 - np.exp(-facilitation / (3000.0 * 0.5))))
     # public realm: the stock depreciates by 1/520 a week: 1040 x (1 - 1/520) + 300 = 1338
     assert col.pr_stock == approx(1338.0)
     council.close_week(w, pars, Draws())  # no rates or rent in this world; pools unused
@@ -741,19 +747,27 @@ def test_ledger_identities_hold_after_the_occupier_and_letting_rules():
     pars = tiny_pars(
         run={"burn_in_weeks": 52},
         town_team={"enabled": True, "levy": 0.01},
-        council={"grant_income": 2000.0, "sponsor_budget": 900.0, "startup_support": 300.0},
+        council={
+            "allocation": 2000.0,
+            "sponsor_budget": 900.0,
+            "startup_support": 300.0,
+            "small_business_relief": 1.0,  # extra relief, paid from the centre's account
+        },
     )
     w = tiny_world(
         # a subsidised start-up that sells nothing and runs out of cash: exits
-        unit("local_private", "startup", rent=400.0, subsidy=0.5, cash=100.0),
+        unit("local_private", "startup", rent=400.0, subsidy=0.5, cash=100.0, opened_ago=10),
         # a council-sponsored community use whose lease ends: renews
         unit("council", "community", rent=300.0, lease_ends_in=0),
         # a profitable independent that draws out profit above its reserve cap
         unit("institutional", "comparison", rent=600.0, revenue=9000.0, cash=80_000.0),
         # an empty institutional unit, past the free period of empty rates
         unit("institutional", vacant_for=20),
+        # a small independent below the small-business threshold: extra relief
+        unit("local_private", "services", rent=100.0, cash=5000.0, rateable=10_400.0),
     )
     w.col.tt_balance = 1300.0
+    w.col.tt_public = 650.0  # half the fund is the council's grant
     L = w.ledger
     L.revenue = L.spend = L.budget = float(w.units.revenue.sum())  # the visits' spend
     council.step(w, pars, Draws())
@@ -772,4 +786,5 @@ def test_ledger_identities_hold_after_the_occupier_and_letting_rules():
     assert w.now.counts["closures_independent"] == 1 and w.now.counts["openings"] == 1
     assert L.rent_subsidy > 0 and L.rent_sponsors > 0 and L.drawings > 0 and L.exit_cash < 0
     assert L.rates_empty > 0 and L.levy_paid > 0 and L.entry_cash == 5000.0
+    assert L.relief_funded > 0 and L.tt_public_spend > 0
     assert L.identities() == approx(dict.fromkeys(L.identities(), 0.0), abs=1e-9)

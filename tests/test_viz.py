@@ -135,7 +135,8 @@ def test_selecting_a_scenario_moves_the_controls():
     st.select("town_team")
     tt = load_scenario("town_team").overrides
     assert st.values["town_team.enabled"] is True
-    assert st.values["council.events"] == tt["council"]["events"]
+    assert st.values["council.town_team_grant"] == tt["council"]["town_team_grant"]
+    assert st.values["council.allocation"] == tt["council"]["allocation"]
     assert (
         st.values["council.rates_multiplier"] == spec_index()["council"]["rates_multiplier"].default
     )

@@ -1,8 +1,8 @@
 """Entrants: prospective occupiers arrive, look at vacant units and apply if entry pays
 (MODEL.md, "Entrants").
 
-Each week, applicants come from four sources (the ``entry`` stream draws their numbers, then
-each applicant's draws):
+Each week, applicants come from five sources (the ``entry`` stream draws the numbers of the
+first four, then each applicant's draws; the ``popups`` stream those of the fifth):
 
 1. the market: Poisson(arrival_rate x market scale x signal x spend multiplier) applicants
    (the market scale is the town's households over the calibrated reference town's, so a
@@ -11,24 +11,31 @@ each applicant's draws):
    ``signal_elasticity``, at least ``signal_floor`` (entrepreneurs keep scouting a dead
    centre); each has a category drawn from the entry mix (``entrants.mix_*``) and is a chain
    with probability ``chain_share`` x chain expansion (chainable categories only);
-2. start-up support: Poisson(support pools / ``council.startup_cost``) start-ups with a rent
-   subsidy, asking for a meanwhile licence (with probability ``startup_meanwhile_share``) or
-   a standard lease;
+2. start-up support: Poisson(the support pools' applicants, with diminishing returns:
+   :func:`sim.levers.saturating` with ``council.startup_cost`` per applicant and at most
+   ``council.startup_max`` a week) start-ups with a rent subsidy, asking for a meanwhile
+   licence (with probability ``startup_meanwhile_share``) or a standard lease;
 3. brokerage (council facilitation and the Town Team's meanwhile head): Poisson(expected
    brokered proposals) meanwhile proposals: a voluntary project where spare volunteer hours
    allow, otherwise a learning (``learning_share``) or community use, provided a sponsor has
    room in its budget, otherwise a meanwhile start-up;
 4. Town Team recruitment of the uses residents lack within walking range (grocery, health:
-   access below ``town_team.recruit_access_below``).
+   access below ``town_team.recruit_access_below``);
+5. pop-ups: Poisson(``popup_rate`` x market scale) applicants who ask for a meanwhile licence
+   on their own: a community group paying its way from its own funds (a share
+   ``popup_community_share``) or a pop-up shop (a start-up); only landlords who accept
+   meanwhile uses let to them (:func:`sim.rules.landlords.let`).
 
 Each applicant looks at ``units_considered`` vacant units (drawn uniformly) and applies to
 the one with the best expected profit: expected revenue = the category's rolling revenue per
 m2 (the centre's, if the category is absent) x floorspace x location x optimism (lognormal,
 sd ``optimism_sd``); expected costs = asking rent (less subsidy; ``meanwhile_rent`` x ask for
-a meanwhile licence) + rates net of reliefs + levy + fixed costs. A commercial applicant
-applies only if expected profit/costs beats its hurdle; a sponsored use only if its sponsor
-has room for its costs. A non-retail use of a retail unit needs planning permission (granted
-with probability ``planning_flex``). Landlords then decide (:func:`sim.rules.landlords.let`).
+a meanwhile licence) + rates net of reliefs (:func:`sim.levers.rates_due`) + levy + fixed
+costs. A commercial applicant applies only if expected profit/costs beats its hurdle; a
+sponsored use only if its sponsor has room for its costs; a self-funded community group
+brings ``occupiers.reserve_weeks`` of its costs. A non-retail use of a retail unit needs
+planning permission (granted with probability ``planning_flex``). Landlords then decide
+(:func:`sim.rules.landlords.let`).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from sim import levers
 from sim.categories import (
     CAT,
     CHAINABLE,
@@ -47,7 +55,7 @@ from sim.categories import (
     VACANT,
 )
 from sim.params import EntrantPars, Params
-from sim.state import World, weekly_rates
+from sim.state import World
 from sim.streams import Streams
 
 #: Categories market entrants can be (their weights are ``entrants.mix_<name>``).
@@ -93,18 +101,27 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     means = np.array(
         [
             ep.arrival_rate * world.market_scale * max(signal, ep.signal_floor) * now.spend_mult,
-            (col.pool_startup_council + col.pool_startup_tt) / cp.startup_cost,
+            levers.saturating(
+                col.pool_startup_council + col.pool_startup_tt,
+                cp.startup_cost,
+                cp.startup_max * world.market_scale,
+            ),
             col.brokered,
             col.recruit,
         ]
     )
     g = rng["entry"]
     counts = g.poisson(np.maximum(means, 0.0))
+    gp = rng["popups"]  # pop-ups: a stream of their own, after every other applicant
+    popups = int(gp.poisson(max(ep.popup_rate * world.market_scale, 0.0)))
     vacant = np.flatnonzero(u.category == VACANT)
     apps: dict[str, list] = {k: [] for k in _FIELDS}
-    if vacant.size and counts.sum():
+    if vacant.size and counts.sum() + popups:
         week = _Vacant(world, pars, vacant)
-        draws = g.random((int(counts.sum()), _LOOK + ep.units_considered))
+        width = _LOOK + ep.units_considered
+        draws = g.random((int(counts.sum()), width))
+        if popups:
+            draws = np.vstack([draws, gp.random((popups, width))])
         room = [
             max(col.pool_sponsor_council - col.commit_council, 0.0),  # GBP/week
             max(col.pool_sponsor_tt - col.commit_tt, 0.0),
@@ -115,7 +132,7 @@ def step(world: World, pars: Params, rng: Streams) -> None:
             for c, access in (("convenience", col.access_grocery), ("health", col.access_health))
             if access < tp.recruit_access_below
         ]
-        sources = np.repeat(np.arange(4), counts)
+        sources = np.repeat(np.arange(5), np.append(counts, popups))
         for d, source in zip(draws, sources, strict=True):
             a = _applicant(week, pars, d, int(source), room, spare_hours, lack)
             if a is None:
@@ -146,8 +163,10 @@ class _Vacant:
     def rates(self, c: int) -> np.ndarray:
         if c not in self._rates:
             cats = np.full(self.units.size, c)
-            cp, relief = self.pars.council, self.world.now.rates_relief
-            self._rates[c] = weekly_rates(self.rateable, cats, cp, relief)
+            cp, now, col = self.pars.council, self.world.now, self.world.col
+            self._rates[c] = levers.rates_due(
+                self.rateable, cats, cp, col.relief_share, now.rates_relief
+            )[0]
         return self._rates[c]
 
 
@@ -161,8 +180,8 @@ def _applicant(
     lack: list[int],
 ) -> dict | None:
     """One applicant from ``source`` (0 market, 1 start-up support, 2 brokerage, 3
-    recruitment) and its draws ``d``: its application, or None if it does not apply. Takes a
-    sponsored use's costs out of its sponsor's ``room``."""
+    recruitment, 4 pop-ups) and its draws ``d``: its application, or None if it does not
+    apply. Takes a sponsored use's costs out of its sponsor's ``room``."""
     ep, cp, world = pars.entrants, pars.council, vac.world
     chain, meanwhile, brokered, sponsor, subsidy = False, False, False, 0, 0.0
     if source == 0:
@@ -185,25 +204,31 @@ def _applicant(
                 c = CAT["learning"] if d[_FORMAT] < ep.learning_share else CAT["community"]
         else:
             c = CAT["startup"]
-    else:
+    elif source == 3:
         if not lack:
             return None
         c = lack[min(int(d[_FORMAT] * len(lack)), len(lack) - 1)]
         subsidy = cp.startup_subsidy
+    else:  # a pop-up shop or a self-funded community group, asking for a meanwhile licence
+        meanwhile = True
+        if d[_FORMAT] < ep.popup_community_share:
+            c, sponsor = CAT["community"], SPONSOR["own_funds"]
+        else:
+            c = CAT["startup"]
     j, rent, cost, ratio = _best_unit(vac, pars, d, c, meanwhile, subsidy)
     if j < 0:
         return None
     if COMMERCIAL[c]:
         if ratio < (ep.chain_hurdle if chain else ep.hurdle):
             return None
-    else:
+    elif sponsor != SPONSOR["own_funds"]:
         p = 0 if sponsor == SPONSOR["council"] else 1
         if room[p] < cost:
             return None
         room[p] -= cost
     op = pars.occupiers
     cash = 0.0
-    if COMMERCIAL[c] and not chain:  # starting reserve, weeks of expected costs
+    if (COMMERCIAL[c] and not chain) or sponsor == SPONSOR["own_funds"]:  # weeks of costs
         cash = op.reserve_weeks * cost * (1.0 + op.reserve_spread * (2.0 * d[_RESERVE] - 1.0))
     quality = op.quality_sd * float(ndtri(min(max(d[_QUALITY], 1e-12), 1 - 1e-12)))
     return {

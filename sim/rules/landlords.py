@@ -24,6 +24,11 @@ decisions, meanwhile uses and empty-property rates (MODEL.md, "Landlords").
   brokered proposals.
 * Empty-property rates: owners (not council or community) pay ``empty_rates`` x the full
   rates on units empty for longer than the free period.
+* Rates relief reaches rents: institutional and local owners add a premium to their asking
+  and renewal rents that moves towards ``relief_capture`` x the relief beyond the market
+  setting's that a commercial occupier of the unit gets, with time constant
+  ``capture_weeks`` (:func:`capture_relief`; EVIDENCE.md section 6: about three quarters of
+  a rates change reaches rents within 2-3 years).
 * Community asset transfer (where allowed): a council unit empty for
   ``asset_transfer_weeks`` passes to community ownership if volunteers are available.
 * Conversion (change of use to homes or other uses, where planning allows it: the drivers'
@@ -40,13 +45,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.categories import CONVERTED, OWNER, RETAIL_USE, VACANT
+from sim import levers
+from sim.categories import CONVERTED, OWNER, RETAIL_USE, SPONSOR, VACANT
 from sim.params import Params
 from sim.state import World, full_rates, market_rent
 from sim.streams import Streams
 
 INST, LOCAL, COUNCIL, COMMUNITY = (OWNER[k] for k in OWNER)
 assert (INST, LOCAL, COUNCIL, COMMUNITY) == (0, 1, 2, 3)  # np.choose in _by_owner
+_PUBLIC_SPONSORS = (SPONSOR["council"], SPONSOR["town_team"])
 
 
 def _by_owner(owner: np.ndarray, inst, local, council, community) -> np.ndarray:
@@ -63,10 +70,12 @@ def offer_renewals(world: World, pars: Params, rng: Streams) -> None:
     world.now.renewal = _by_owner(
         u.owner_type, market, market, lp.council_rent * market, lp.community_rent * market
     )
+    prem = _relief_premium(world)  # the relief landlords capture (GBP/week)
+    world.now.renewal += prem
     age = week - u.opened
     review = (u.category >= 0) & (age > 0) & (age % lp.review_weeks == 0) & ~u.meanwhile
     review &= (u.owner_type == INST) | (u.owner_type == LOCAL)
-    new = np.where(u.owner_type == INST, np.maximum(u.rent, market), market)
+    new = np.where(u.owner_type == INST, np.maximum(u.rent, market + prem), market + prem)
     u.rent[review] = new[review]
     u.anchor[review & (u.owner_type == INST)] = new[review & (u.owner_type == INST)]
 
@@ -87,6 +96,8 @@ def step(world: World, pars: Params, rng: Streams) -> None:
         lp.council_rent * market,
         lp.community_rent * market,
     )
+    capture_relief(world, pars)
+    ask += _relief_premium(world)
     u.asking[:] = np.where(u.category == VACANT, ask, u.asking)
     world.now.ask = ask
     world.now.counts["asset_transfers"] = asset_transfer(world, pars, rng)
@@ -108,6 +119,23 @@ def convert(world: World, pars: Params, rng: Streams) -> int:
     u.category[out] = CONVERTED
     u.rent[out] = 0.0
     return int(np.count_nonzero(out))
+
+
+def capture_relief(world: World, pars: Params) -> None:
+    """Move each unit's relief premium (GBP/week, ``col.relief_premium``) a step of
+    1 / ``capture_weeks`` towards ``relief_capture`` x the extra relief a commercial
+    occupier of the unit gets this week (what the centre's account pays for)."""
+    lp, col = pars.landlords, world.col
+    national = world.now.rates_relief
+    extra = levers.commercial_extra_relief(world.units.rateable, pars.council, national)
+    extra *= col.relief_share
+    col.relief_premium += (lp.relief_capture * extra - col.relief_premium) / lp.capture_weeks
+
+
+def _relief_premium(world: World) -> np.ndarray:
+    """The relief premium institutional and local owners add to their rents (GBP/week)."""
+    owner = world.units.owner_type
+    return np.where((owner == INST) | (owner == LOCAL), world.col.relief_premium, 0.0)
 
 
 def asset_transfer(world: World, pars: Params, rng: Streams) -> int:
@@ -178,6 +206,7 @@ def let(world: World, pars: Params, rng: Streams) -> None:
             "openings_independent",
             "openings_noncommercial",
             "openings_meanwhile",
+            "openings_brokered",
             "relet_spell_weeks",
         ),
         0,
@@ -218,6 +247,8 @@ def let(world: World, pars: Params, rng: Streams) -> None:
         u.rev_avg[j] = 0.0
         u.cash[j] = apps["cash"][a]
         u.quality[j] = apps["quality"][a]
+        # a sponsorship taken on under a programme ends with it (sim.rules.occupiers)
+        world.col.programme_sponsored[j] = world.now.programme and u.sponsor[j] in _PUBLIC_SPONSORS
         L.entry_cash += float(u.cash[j])
         L.occ_cash_change += float(u.cash[j])
         u.retail_class[j] = RETAIL_USE[c]  # the use class follows the permitted use
@@ -226,6 +257,7 @@ def let(world: World, pars: Params, rng: Streams) -> None:
         kind = "noncommercial" if u.sponsor[j] > 0 else "chain" if u.chain[j] else "independent"
         counts[f"openings_{kind}"] += 1
         counts["openings_meanwhile"] += int(u.meanwhile[j])
+        counts["openings_brokered"] += int(apps["brokered"][a])
     world.now.counts.update(counts)
     world.now.opened = np.asarray(opened, np.int64)
     L.rates_empty += float(empty_rates(world, pars).sum())

@@ -4,8 +4,10 @@
 For every occupied unit, each week:
 
 * commercial occupiers: gross profit = margin x revenue (the rest is cost of goods); they pay
-  rent (less any start-up subsidy, paid by the support pool while it lasts), business rates
-  net of reliefs (:func:`sim.state.weekly_rates`), the Town Team levy and fixed costs from
+  rent (less any start-up subsidy, paid by the support pool while it lasts and for at most
+  ``council.startup_support_weeks`` from opening), business rates net of reliefs
+  (:func:`sim.levers.rates_due`: relief beyond the market setting's is paid from the
+  centre's account while it can), the Town Team levy and fixed costs from
   their cash reserve. Independents draw out profit above a reserve cap
   (``reserve_cap_weeks`` of costs) and exit when the reserve is exhausted (cash < 0), or for
   personal reasons (retirement, moving on) with probability ``exit_hazard`` a year. Chains
@@ -22,24 +24,30 @@ For every occupied unit, each week:
 * non-commercial uses (community, learning, voluntary) take no spend; their sponsor (council
   or Town Team) pays their rent, rates and fixed costs while its pool this week lasts (units
   in order); voluntary uses also need ``volunteer_hours_need`` volunteer hours and have no
-  paid staff. A use whose sponsor can no longer pay, or that lacks volunteers, closes.
+  paid staff. A use whose sponsor can no longer pay, or that lacks volunteers, closes, and so
+  does one whose sponsorship was taken on under a programme once the programme ends. A
+  community group on a meanwhile licence that pays its own way (sponsor ``own_funds``) pays
+  from its own cash and closes when that runs out.
 * at the end of a lease the occupier renews at the landlord's renewal rent if it expects to
   cover its costs there (chains: if its expected ratio beats the closure threshold);
-  meanwhile occupiers leave unless they could afford a standard lease; sponsored uses renew
-  on a short lease.
+  meanwhile occupiers leave unless they could afford a standard lease, and even then take
+  one only with probability ``meanwhile_conversion`` (no published conversion rate: an
+  assumption, EVIDENCE.md section 4); sponsored uses renew on a short lease.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim import levers
 from sim.categories import CAT, COMMERCIAL, MARGIN, SPONSOR
 from sim.params import Params
-from sim.state import World, fixed_costs, weekly_rates
+from sim.state import World, fixed_costs
 from sim.streams import Streams
 
 _VOLUNTARY = CAT["voluntary"]
 _SPONSOR_COUNCIL = SPONSOR["council"]
+_OWN_FUNDS = SPONSOR["own_funds"]
 
 
 def _pay_from_pools(
@@ -67,6 +75,7 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     op, tp, cp = pars.occupiers, pars.town_team, pars.council
     week = world.week
     draws = rng["occupiers"].random(u.n)
+    convert = rng["meanwhile_lease"].random(u.n)
     cat = np.maximum(u.category, 0)
     # units closed by a lockdown and carried by public support keep their state unchanged
     shut = (u.category >= 0) & now.lockdown[cat] if op.lockdown_support else False
@@ -75,13 +84,17 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     nonc = occ & ~COMMERCIAL[cat]
     chain, indep = com & u.chain, com & ~u.chain
     # costs a week (GBP) of every unit as occupied; only occupied units' are used
-    rates = weekly_rates(u.rateable, u.category, cp, now.rates_relief)
+    rates, relief = levers.rates_due(
+        u.rateable, u.category, cp, col.relief_share, now.rates_relief
+    )  # relief: the part of the rates the centre's account pays for (GBP/week)
     levy = u.rateable * (tp.levy / 52.0 if tp.enabled else 0.0)
     fixed = fixed_costs(u.category, u.floorspace, op.fixed_scale)
     cash_before = float(u.cash.sum())
     u.rent_paid[:] = 0.0
 
-    # start-up rent subsidies, in unit order while the pools last (council first)
+    # start-up rent subsidies, in unit order while the pools last (council first), for at
+    # most startup_support_weeks from opening
+    u.subsidy[com & (week - u.opened >= cp.startup_support_weeks)] = 0.0
     want = u.rent * u.subsidy * com
     paid_sub, used = _pay_from_pools(
         want, np.flatnonzero(want), [col.pool_startup_council, col.pool_startup_tt]
@@ -108,6 +121,7 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     L.rent_occupiers += float(((u.rent - paid_sub) * com).sum())
     L.rent_subsidy += float(paid_sub.sum())
     L.rates_occupiers += float(rates @ com)
+    L.relief_funded += float(relief @ com)
     L.levy_paid += float(levy @ com)
     L.fixed += float(fixed @ com)
     L.drawings += float(draw.sum())
@@ -119,6 +133,20 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     col.volunteer_used = 0.0
     lost = np.zeros(u.n, np.bool_)
     for j in np.flatnonzero(nonc):
+        if u.sponsor[j] == _OWN_FUNDS:  # a community group paying its own way
+            if u.cash[j] >= need[j]:
+                u.cash[j] -= need[j]
+                L.rent_occupiers += float(u.rent[j])
+                L.rates_occupiers += float(rates[j])
+                L.fixed += float(fixed[j])
+                L.relief_funded += float(relief[j])
+                u.rent_paid[j] = u.rent[j]
+            else:
+                lost[j] = True
+            continue
+        if col.programme_sponsored[j] and not now.programme:  # the programme's funding stopped
+            lost[j] = True
+            continue
         p = 0 if u.sponsor[j] == _SPONSOR_COUNCIL else 1
         pool = (col.pool_sponsor_council, col.pool_sponsor_tt)[p]
         ok = pool - used[p] >= need[j]
@@ -131,6 +159,7 @@ def step(world: World, pars: Params, rng: Streams) -> None:
             used[p] += need[j]
             L.rent_sponsors += float(u.rent[j])
             L.rates_sponsors += float(rates[j])
+            L.relief_funded += float(relief[j])
             L.fixed_sponsors += float(fixed[j])
             u.rent_paid[j] = u.rent[j]
         else:
@@ -146,6 +175,7 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     exp_cost = np.maximum(now.renewal + rates + levy + fixed, 1e-9)
     exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / exp_cost
     renew = lease_over & (nonc | (chain & (exp_ratio >= threshold)) | (indep & (exp_ratio >= 0)))
+    renew &= ~(com & u.meanwhile) | (convert < op.meanwhile_conversion)  # a licence converts
     leave = lease_over & ~renew
     rc = renew & com
     u.rent[rc] = now.renewal[rc]

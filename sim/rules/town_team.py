@@ -18,15 +18,24 @@ priorities are declared parameters, ``town_team.<group>_<head>``, all assumption
   raises start-up support and recruitment; without community-led design residents are
   consulted on footfall like traders.
 
-It spends a 13th of its fund per week across the heads. Its effectiveness multiplies every
-effect: ``effectiveness_base + effectiveness_ties x`` (members' mean total tie strength /
-capacity), so a Town Team of well-connected residents achieves more with the same money.
+It spends a 13th of its fund per week across the heads, and only its fund: its grant and the
+levy. The fund's public money (the grant) is tracked apart from the levy, and a week's
+spending draws on both in proportion to what the fund holds, so the public money it spends
+is known (``public_spend``). Its effectiveness multiplies what its spending buys:
+``effectiveness_base + effectiveness_ties x`` (members' mean total tie strength / capacity);
+the link from members' ties to effectiveness is unvalidated (EVIDENCE.md section 10), so its
+default is 0 and it is swept. What each head buys is the council's arithmetic
+(:mod:`sim.levers`): event days, a public-realm stock, brokered proposals, recruited
+applicants (with diminishing returns) and a marketing uplift of footfall that saturates
+(``marketing_uplift``, ``marketing_scale``). When the Town Team is not enabled (outside a
+programme) it spends nothing and holds what is left of its fund.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim import levers
 from sim.params import Params, TownTeamPars
 from sim.state import HEADS, World
 from sim.streams import Streams
@@ -85,7 +94,6 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     col, tp, now = world.col, pars.town_team, world.now
     if not tp.enabled:
         col.pool_sponsor_tt = col.pool_startup_tt = 0.0
-        col.marketing = 0.0
         col.recruit = 0.0
         now.spent_tt = {}
         return
@@ -95,13 +103,16 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     ev, mw, su, mk, pr = col.tt_alloc * budget
     eff = col.tt_effectiveness
     broker, recruit = tp.brokerage_share * mw, tp.recruit_share * su
-    col.event_intensity += eff * ev / pars.council.event_cost
-    col.brokered += eff * broker / pars.council.facilitation_cost
+    cp, most = pars.council, world.market_scale
+    col.events_bought += eff * ev / cp.event_cost
+    brokering = now.spent_council.get("facilitation", 0.0) + eff * broker  # GBP, both bodies
+    col.brokered = levers.saturating(brokering, cp.facilitation_cost, cp.facilitation_max * most)
     col.pool_sponsor_tt = mw - broker
     col.pool_startup_tt = su - recruit
-    col.recruit = eff * recruit / tp.recruit_cost
-    col.marketing = tp.marketing_effect * (1.0 - np.exp(-eff * mk / tp.marketing_scale))
+    col.recruit = levers.saturating(eff * recruit, tp.recruit_cost, cp.startup_max * most)
+    col.marketing_spend = eff * mk
     col.pr_stock += eff * pr
+    levers.set_centre_pulls(world, pars)
     # the pools are paid only as used; the rest is spent now
     now.spent_tt = {
         "events": ev,
@@ -117,10 +128,16 @@ def close_week(world: World, pars: Params, rng: Streams) -> None:
     col, L = world.col, world.ledger
     if not pars.town_team.enabled:
         return
-    income = world.now.spent_council.get("town_team_grant", 0.0) + L.levy_paid
+    grant = world.now.spent_council.get("town_team_grant", 0.0)
+    income = grant + L.levy_paid
     L.levy_income += L.levy_paid
     out = sum(world.now.spent_tt.values()) + col.used_sponsor_tt + col.used_startup_tt
+    # the week's spending draws on the public money and the levy as the fund holds them
+    public_out = out * col.tt_public / col.tt_balance if col.tt_balance > 0 else 0.0
     L.tt_income += income
     L.tt_spend += out
     L.tt_change += income - out
+    L.tt_public_spend += public_out
+    L.tt_public_change += grant - public_out
     col.tt_balance += income - out
+    col.tt_public += grant - public_out

@@ -15,9 +15,9 @@ Utilities (neither = 0):
 * centre: ``common_centre - beta_dist ln(d_centre + 0.1) + beta_friends f_i - p_i S_t``,
   where ``common_centre`` holds the trip constant, ``beta_attract ln(A_t / A_0)`` (A: the
   centre's attractiveness, falling with vacancy and with the share of its trade bought
-  online), the public-realm gain ``public_realm_effect (1 - exp(-stock / public_realm_scale))``
-  (the stock built by council and Town Team spending, depreciating), events (``event_boost``
-  x the week's event intensity, at most 1), marketing and any pandemic penalty; ``f_i`` is the
+  online), the levers' terms set by the council and the Town Team
+  (:func:`sim.levers.set_centre_pulls`: events and markets on their days, the public-realm
+  stock, marketing) and any pandemic penalty; ``f_i`` is the
   strength-weighted share of i's ties who went to the centre last week; ``p_i`` is the
   resident's own online propensity (mean 0, sd ``online_propensity_sd``) and ``S_t`` the
   online share of retail (the driver);
@@ -85,19 +85,18 @@ def trips_ref(
 
 def step(world: World, pars: Params, rng: Streams) -> None:
     """Every resident's trip this week (``res.choice``); ``res.went`` and the footfall follow."""
-    rp, cp, res, col, now = pars.residents, pars.council, world.res, world.col, world.now
+    rp, res, col, now = pars.residents, world.res, world.col, world.now
     d = world.d
     if now.pull.shape != (res.n,):
         now.pull = np.empty(res.n)
     friend_pulls_nb(res.tie_id, res.tie_w, res.went, now.pull)
     attract = centre_attractiveness(world.units, d.floorspace_pow, now.online_cat, now.lockdown)
-    public_realm = cp.public_realm_effect * (1.0 - math.exp(-col.pr_stock / cp.public_realm_scale))
     centre = (
         rp.trip_const
         + rp.beta_attract * math.log(max(attract / col.attract_ref, 1e-6))
-        + public_realm
-        + cp.event_boost * min(col.event_intensity, 1.0)
-        + col.marketing
+        + col.event_pull  # levers (sim.levers.set_centre_pulls)
+        + col.public_realm_pull
+        + col.marketing_pull
         - now.trip_penalty
     )
     park = (
