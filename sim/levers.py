@@ -60,6 +60,8 @@ SOCIAL_COUPLINGS: tuple[str, ...] = ("residents.beta_friends", "residents.beta_f
 #: The market setting's rate levers (multiplier, reliefs, threshold): the reference of the
 #: extra relief a scenario pays for.
 DEFAULT_COUNCIL = CouncilPars()
+#: The council parameters :func:`sim.state.weekly_rates` reads.
+_RATE_LEVERS = ("rates_multiplier", "small_business_relief", "sbr_threshold", "community_relief")
 #: A commercial use with no charity or community relief: whose rates a landlord's relief
 #: premium follows (:func:`commercial_extra_relief`).
 _COMMERCIAL_REFERENCE = CAT["comparison"]
@@ -135,6 +137,8 @@ def extra_relief(
     of ``category`` would pay under the default rate levers less what it pays under ``cp``,
     both with the drivers' national relief of the time ``national`` (never negative: a
     scenario that charges more than the default pays nothing in)."""
+    if all(getattr(cp, k) == getattr(DEFAULT_COUNCIL, k) for k in _RATE_LEVERS):
+        return np.zeros(np.shape(rateable))  # the market setting's rates: nothing extra
     default = weekly_rates(rateable, category, DEFAULT_COUNCIL, national)
     return np.maximum(default - weekly_rates(rateable, category, cp, national), 0.0)
 

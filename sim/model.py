@@ -67,7 +67,7 @@ from sim.scenarios import (
     week_of_year,
 )
 from sim.state import Week, World, init_world
-from sim.streams import Streams, fresh_seed, stream
+from sim.streams import RunStreams, Streams, fresh_seed
 from sim.town import Town, resolve_town
 
 __all__ = ["COUNT_OUTCOMES", "OUTCOMES", "TownModel"]
@@ -211,12 +211,14 @@ class TownModel(mesa.Model):
             for n, (years, values) in t.items()
         ]
         self._pars_by_step: dict[tuple[int, ...], Params] = {}
+        #: the run's named random streams (sim.streams)
+        self.streams = RunStreams(self.run_seed)
         self.world: World = init_world(
             self.town,
             self.pars,
             self.drivers.weekly(self.n_weeks),
-            stream(self.run_seed, "init_residents"),
-            stream(self.run_seed, "init_occupiers"),
+            self.streams.generator("init_residents", -1),
+            self.streams.generator("init_occupiers", -1),
         )
         self.last_identities: dict[str, float] = {}
         self._access = AccessCache()
@@ -231,7 +233,7 @@ class TownModel(mesa.Model):
         self.council_agent = Council(self)
         self.town_team_agent = TownTeam(self) if self.pars.town_team.enabled else None
         spun = self.pars.run.spin_up_weeks > 0
-        rng0 = Streams(self.run_seed, -1)
+        rng0 = self.streams.week(-1)
         self.outcomes: dict[str, float] = measure(
             self.world, self.pars_at(0), rng0, self._access, first=not spun
         )
@@ -299,7 +301,7 @@ class TownModel(mesa.Model):
     def step(self) -> None:
         """Advance one week: the rules in the order of the module docstring."""
         w, pars = self.world, self.pars_at(self.week)
-        rng = Streams(self.run_seed, self.week)
+        rng = self.streams.week(self.week)
         _week(w, pars, rng, programme=self.in_programme(self.week))
         self.last_identities = w.ledger.identities()
         self._sync_agents(w.now.closed, w.now.opened, pars)
@@ -323,7 +325,7 @@ class TownModel(mesa.Model):
             w.driver_table = {k: np.repeat(v[:1], spin) for k, v in table.items()}
             for k in range(spin):
                 w.week = k
-                _week(w, pars, Streams(self.run_seed, k, spin_up=True))
+                _week(w, pars, self.streams.week(k, spin_up=True))
             w.driver_table = table
             u = w.units
             for name in ("lease_end", "opened", "vacant_since"):  # re-dated to week 0
@@ -333,7 +335,7 @@ class TownModel(mesa.Model):
             w.col.council_balance = w.col.tt_balance = w.col.tt_public = w.col.pr_stock = 0.0
             w.ledger.reset()
         w.now = Week(week=0)
-        drivers.step(w, pars, Streams(self.run_seed, 0))
+        drivers.step(w, pars, self.streams.week(0))
         market.rebase(w, pars)
 
     def _sync_agents(self, closed: np.ndarray, opened: np.ndarray, pars: Params) -> None:

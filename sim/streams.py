@@ -46,45 +46,108 @@ STREAM_ID: dict[str, int] = {
 }
 
 _INIT_WEEK = -1
+#: Weeks whose seeds one ``SeedSequence`` call makes for a stream (a block): making a
+#: SeedSequence and a PCG64 costs ~0.1 ms, about 1 ms a week over the ten streams a week uses.
+BLOCK_WEEKS = 64
+
+
+def _set_state(bg: np.random.PCG64, words: np.ndarray) -> None:
+    """Put 256 bits of SeedSequence output into ``bg``: 128 of state, 128 of increment (odd)."""
+    bg.state = {
+        "bit_generator": "PCG64",
+        "state": {
+            "state": (int(words[0]) << 64) | int(words[1]),
+            "inc": (int(words[2]) << 64) | int(words[3]) | 1,
+        },
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+
+
+class RunStreams:
+    """Every named stream of one run seeded by ``seed``.
+
+    The generator of stream ``name`` in ``week`` is PCG64 whose 128-bit state and increment
+    are words ``4 k .. 4 k + 3`` (k = (week + 1) mod :data:`BLOCK_WEEKS`) of
+    ``SeedSequence(seed, spawn_key=(STREAM_ID[name], phase, (week + 1) // BLOCK_WEEKS))``,
+    phase 1 in the spin-up and 0 otherwise: its draws depend only on (seed, name, week,
+    phase). One ``Generator`` per stream is kept and re-seeded each week, so a generator
+    taken in one week must not be used in another.
+    """
+
+    __slots__ = ("_gens", "_words", "seed")
+
+    def __init__(self, seed: int) -> None:
+        if int(seed) < 0:
+            raise ValueError(f"run seed must be a non-negative integer, got {seed}")
+        self.seed = int(seed)
+        self._words: dict[tuple[int, int, int], np.ndarray] = {}
+        self._gens: dict[str, np.random.Generator] = {}
+
+    def words(self, name: str, week: int, spin_up: bool = False) -> np.ndarray:
+        """The four 64-bit words that seed stream ``name`` in ``week``."""
+        if name not in STREAM_ID:
+            raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_ID)}")
+        block, k = divmod(int(week) + 1, BLOCK_WEEKS)
+        key = (STREAM_ID[name], int(spin_up), block)
+        w = self._words.get(key)
+        if w is None:
+            ss = np.random.SeedSequence(self.seed, spawn_key=key)
+            w = self._words[key] = ss.generate_state(4 * BLOCK_WEEKS, np.uint64).reshape(-1, 4)
+            if len(self._words) > 4 * len(STREAM_ID):  # keep the blocks of the weeks in use
+                self._words = {key: w}
+        return w[k]
+
+    def generator(self, name: str, week: int, spin_up: bool = False) -> np.random.Generator:
+        """This run's generator of stream ``name``, seeded for ``week`` (re-seeded each call)."""
+        words = self.words(name, week, spin_up)
+        g = self._gens.get(name)
+        if g is None:
+            g = self._gens[name] = np.random.Generator(np.random.PCG64())
+        _set_state(g.bit_generator, words)
+        return g
+
+    def week(self, week: int, spin_up: bool = False) -> Streams:
+        """The streams of one week of this run."""
+        return Streams(self.seed, week, spin_up, run=self)
 
 
 def stream(
     seed: int, name: str, week: int = _INIT_WEEK, spin_up: bool = False
 ) -> np.random.Generator:
-    """Return the generator for stream ``name`` in ``week`` of the run seeded by ``seed``.
+    """Return a new generator for stream ``name`` in ``week`` of the run seeded by ``seed``
+    (the draws of :meth:`RunStreams.generator`, in a generator of its own).
 
     Args:
         seed: the run seed (a non-negative integer).
         name: a key of :data:`STREAM_ID`.
         week: the model week (0-based); ``-1`` for initialisation.
         spin_up: a week of the spin-up before week 0 (its own streams).
-
-    Returns:
-        A fresh ``numpy.random.Generator`` (PCG64) seeded with
-        ``SeedSequence(seed, spawn_key=(STREAM_ID[name], week + 1))`` (spin-up weeks:
-        ``spawn_key=(STREAM_ID[name], 0, week + 1)``): its draws depend only on the inputs.
     """
-    if name not in STREAM_ID:
-        raise KeyError(f"unknown random stream {name!r}; known: {', '.join(STREAM_ID)}")
-    key = (STREAM_ID[name], 0, int(week) + 1) if spin_up else (STREAM_ID[name], int(week) + 1)
-    ss = np.random.SeedSequence(int(seed), spawn_key=key)
-    return np.random.Generator(np.random.PCG64(ss))
+    g = np.random.Generator(np.random.PCG64())
+    _set_state(g.bit_generator, RunStreams(seed).words(name, week, spin_up))
+    return g
 
 
 class Streams:
-    """The named streams of one week of one run: ``streams["trips"]`` is that week's generator
-    for the trip decision (made on first use, then the same object for the rest of the week)."""
+    """The named streams of one week of a run: ``streams["trips"]`` is that week's generator
+    for the trip decision (seeded on first use, then the same object for the rest of the
+    week). ``run`` shares one run's generators and seed blocks across weeks (the model's
+    way); without it the week's streams are made on their own, with the same draws."""
 
-    __slots__ = ("_made", "seed", "spin_up", "week")
+    __slots__ = ("_made", "_run", "seed", "spin_up", "week")
 
-    def __init__(self, seed: int, week: int, spin_up: bool = False) -> None:
+    def __init__(
+        self, seed: int, week: int, spin_up: bool = False, run: RunStreams | None = None
+    ) -> None:
         self.seed, self.week, self.spin_up = int(seed), int(week), bool(spin_up)
+        self._run = run if run is not None else RunStreams(self.seed)
         self._made: dict[str, np.random.Generator] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
         g = self._made.get(name)
         if g is None:
-            g = self._made[name] = stream(self.seed, name, self.week, self.spin_up)
+            g = self._made[name] = self._run.generator(name, self.week, self.spin_up)
         return g
 
 

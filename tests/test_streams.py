@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from sim.model import TownModel
-from sim.streams import STREAM_ID, Streams, fresh_seed, replicate_seeds, stream
+from sim.streams import (
+    BLOCK_WEEKS,
+    STREAM_ID,
+    RunStreams,
+    Streams,
+    fresh_seed,
+    replicate_seeds,
+    stream,
+)
 
 
 def draws(seed, name, week=-1, n=16):
@@ -111,15 +119,45 @@ def test_common_random_numbers_burn_in():
     pd.testing.assert_frame_equal(a.results(), b.results(), check_exact=True)
 
 
-def test_stream_is_numpys_seedsequence():
-    """A stream is PCG64 seeded by numpy's SeedSequence(seed, spawn_key=(stream id, week + 1))."""
-    for s, n, w in ((0, "trips", -1), (5, "visits", 3), (2**40 + 5, "letting", 2**33)):
-        ss = np.random.SeedSequence(s, spawn_key=(STREAM_ID[n], w + 1))
-        np.testing.assert_array_equal(
-            stream(s, n, w).random(10), np.random.Generator(np.random.PCG64(ss)).random(10)
-        )
+def test_stream_is_seeded_by_numpys_seedsequence():
+    """A stream's week is PCG64 whose state and increment are the week's four words of
+    SeedSequence(seed, spawn_key=(stream id, phase, block)) (sim.streams.RunStreams)."""
+    for s, n, w, spin in (
+        (0, "trips", -1, False),
+        (5, "visits", 3, True),
+        (2**40 + 5, "letting", 2**33, False),
+    ):
+        block, k = divmod(w + 1, BLOCK_WEEKS)
+        ss = np.random.SeedSequence(s, spawn_key=(STREAM_ID[n], int(spin), block))
+        words = ss.generate_state(4 * BLOCK_WEEKS, np.uint64)[4 * k : 4 * k + 4]
+        bg = np.random.PCG64()
+        bg.state = {
+            "bit_generator": "PCG64",
+            "state": {
+                "state": (int(words[0]) << 64) | int(words[1]),
+                "inc": (int(words[2]) << 64) | int(words[3]) | 1,
+            },
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        expect = np.random.Generator(bg).random(10)
+        np.testing.assert_array_equal(stream(s, n, w, spin_up=spin).random(10), expect)
+        np.testing.assert_array_equal(RunStreams(s).generator(n, w, spin).random(10), expect)
     with pytest.raises(ValueError):
         stream(-1, "trips", 0)
+
+
+def test_run_streams_reseed_each_week():
+    """A run's generator of a stream is re-seeded for each week, whatever was drawn before, and
+    weeks on either side of a block boundary and of the spin-up differ."""
+    run = RunStreams(11)
+    a = run.generator("visits", BLOCK_WEEKS - 2).random(1000)
+    run.generator("visits", 5).random(77)
+    b = run.generator("visits", BLOCK_WEEKS - 2).random(1000)
+    np.testing.assert_array_equal(a, b)
+    weeks = [run.generator("visits", w).random() for w in range(BLOCK_WEEKS - 3, BLOCK_WEEKS + 2)]
+    assert len(set(weeks)) == len(weeks)
+    assert run.generator("visits", 4, True).random() != run.generator("visits", 4).random()
 
 
 def test_week_streams_one_generator_per_decision():

@@ -75,7 +75,6 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     op, tp, cp = pars.occupiers, pars.town_team, pars.council
     week = world.week
     draws = rng["occupiers"].random(u.n)
-    convert = rng["meanwhile_lease"].random(u.n)
     cat = np.maximum(u.category, 0)
     # units closed by a lockdown and carried by public support keep their state unchanged
     shut = (u.category >= 0) & now.lockdown[cat] if op.lockdown_support else False
@@ -175,7 +174,10 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     exp_cost = np.maximum(now.renewal + rates + levy + fixed, 1e-9)
     exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / exp_cost
     renew = lease_over & (nonc | (chain & (exp_ratio >= threshold)) | (indep & (exp_ratio >= 0)))
-    renew &= ~(com & u.meanwhile) | (convert < op.meanwhile_conversion)  # a licence converts
+    licence = renew & com & u.meanwhile
+    if licence.any():  # a licence converts to a lease with probability meanwhile_conversion
+        convert = rng["meanwhile_lease"].random(u.n)
+        renew &= ~licence | (convert < op.meanwhile_conversion)
     leave = lease_over & ~renew
     rc = renew & com
     u.rent[rc] = now.renewal[rc]
