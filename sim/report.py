@@ -628,10 +628,10 @@ def _interval_lines(result: CompareResult) -> list[str]:
         "resamples' means. It never leaves the range of the runs' values, so it respects "
         "every outcome's bounds: a rate's interval stays within 0-100%, a count's at or above "
         "zero, and a difference of two rates within -100 to +100 percentage points. With one "
-        "seed there is no interval (the cell shows the mean alone or lo = hi = mean), and "
-        "with few seeds it is too narrow. An interval of a paired difference that excludes 0 "
-        "marks a difference the seeds resolve. The two cost ratios use Fieller's 95% "
-        "confidence interval of a ratio of means instead.",
+        "seed there is no interval (lo = hi = mean), and with few seeds it is too narrow. "
+        "An interval of a paired difference that excludes 0 marks a difference the seeds "
+        "resolve. The two cost ratios use Fieller's 95% confidence interval of a ratio of "
+        "means instead.",
         f"- **{BAND_NAME}** (the shaded bands of the figures over time): each week, the range "
         "from the 2.5th to the 97.5th percentile of the single runs' values. It shows how much "
         "one run varies, not how certain a mean is, and does not narrow with more seeds.",

@@ -115,6 +115,7 @@ BOOTSTRAP_RESAMPLES: int = 9999
 BOOTSTRAP_SEED: int = 0
 
 
+#: ``(lo, hi)`` an outcome's values cannot leave; None is unbounded on that side.
 Bounds = tuple[float | None, float | None]
 
 
