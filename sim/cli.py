@@ -43,7 +43,7 @@ from sim.execution import check_dask, check_workers
 from sim.outcomes import HEADLINE
 from sim.params import GROUPS, ParamSpec, specs
 from sim.report import compare_tables, wide_table, write_compare
-from sim.results import write_run
+from sim.results import CI_NAME, write_run
 from sim.runner import (
     DEFAULT_SCENARIOS,
     MAX_SEEDS,
@@ -395,8 +395,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     table, paired = compare_tables(result)
     print(f"intervals include {result.meta['uncertainty']}")
     print(
-        f"{len(result.scenarios)} scenarios x {k} seeds; final-year means with 95% "
-        "intervals over seeds"
+        f"{len(result.scenarios)} scenarios x {k} seeds; final-year means with the {CI_NAME} "
+        "over seeds"
     )
     print(wide_table(table).to_string())
     if len(paired):

@@ -14,6 +14,7 @@ Inputs are the tidy tables of :mod:`sim.runner`:
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from sim import outcomes as outcome_table  # noqa: E402
 from sim.outcomes import HEADLINE  # noqa: E402
+from sim.results import BAND_NAME, BAND_QUANTILES, CI_NAME, display_unit  # noqa: E402
 
 DPI = 120
 _PNG_META = {"Software": None}
@@ -50,9 +52,17 @@ GRID_OUTCOMES: tuple[str, ...] = (
 TIMESERIES_FIGURES: tuple[str, ...] = ("vacancy_rate", "shannon", "mean_ties", "council_net")
 
 
-def label(outcome: str) -> str:
-    """Display label of an outcome column, with its unit (:mod:`sim.outcomes`)."""
-    return outcome_table.label(outcome, unit=True)
+def label(outcome: str, difference: bool = False) -> str:
+    """Display label of an outcome column with the unit it is drawn in (shares in %, their
+    differences in percentage points; :func:`sim.results.display_unit`)."""
+    _, unit = display_unit(outcome, difference)
+    text = outcome_table.label(outcome)
+    return f"{text} ({unit})" if unit else text
+
+
+def _panel_title(text: str) -> str:
+    """A panel's title wrapped to lines that fit a third of a grid's width."""
+    return textwrap.fill(text, 48)
 
 
 def _scenarios(ts: pd.DataFrame) -> list[str]:
@@ -60,14 +70,16 @@ def _scenarios(ts: pd.DataFrame) -> list[str]:
 
 
 def _bands(ts: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Per scenario and week: calendar year, mean, 2.5 and 97.5 percentiles across seeds."""
-    g = ts.groupby(["scenario", "week"], sort=False)[outcome]
+    """Per scenario and week: calendar year, mean, and the band of :data:`BAND_NAME` (the
+    2.5th and 97.5th percentiles of the runs' values across seeds)."""
+    scale, _ = display_unit(outcome)
+    g = (ts[outcome] * scale).groupby([ts["scenario"], ts["week"]], sort=False)
     out = pd.DataFrame(
         {
             "year": ts.groupby(["scenario", "week"], sort=False)["year"].first(),
             "mean": g.mean(),
-            "lo": g.quantile(0.025),
-            "hi": g.quantile(0.975),
+            "lo": g.quantile(BAND_QUANTILES[0]),
+            "hi": g.quantile(BAND_QUANTILES[1]),
         }
     )
     return out.reset_index()
@@ -93,7 +105,7 @@ def _draw_series(ax: Axes, ts: pd.DataFrame, outcome: str, scenarios: Sequence[s
         c = colours(k % 10)
         ax.fill_between(d["year"], d["lo"], d["hi"], color=c, alpha=0.18, lw=0)
         ax.plot(d["year"], d["mean"], color=c, lw=1.4, label=s)
-    ax.set_title(label(outcome), fontsize=9)
+    ax.set_title(_panel_title(label(outcome)), fontsize=9)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3, lw=0.5)
 
@@ -106,7 +118,8 @@ def _save(fig: Figure, path: str | Path) -> Path:
 
 
 def timeseries_figure(ts: pd.DataFrame, outcome: str, path: str | Path) -> Path:
-    """One outcome over calendar time: each scenario's mean with a 2.5-97.5 percentile band.
+    """One outcome over calendar time: each scenario's mean over seeds with the band of the
+    middle 95% of runs (:data:`~sim.results.BAND_NAME`: the 2.5th to 97.5th percentile).
 
     The burn-in (market levers for every scenario) is shaded grey.
 
@@ -124,7 +137,7 @@ def timeseries_figure(ts: pd.DataFrame, outcome: str, path: str | Path) -> Path:
     ax.legend(fontsize=8, frameon=False)
     n = int(ts["seed_index"].nunique()) if "seed_index" in ts else 1
     fig.suptitle(
-        f"{label(outcome)}: mean and 95% range over {n} seeds (grey: burn-in)", fontsize=10
+        f"{label(outcome)}: mean of {n} runs, shaded: {BAND_NAME} (grey: burn-in)", fontsize=10
     )
     return _save(fig, path)
 
@@ -132,7 +145,8 @@ def timeseries_figure(ts: pd.DataFrame, outcome: str, path: str | Path) -> Path:
 def comparison_grid(
     ts: pd.DataFrame, outcomes: Sequence[str] = GRID_OUTCOMES, path: str | Path = "grid.png"
 ) -> Path:
-    """A grid (three columns) of time-series panels, one per outcome, all scenarios in each.
+    """A grid (three columns) of time-series panels, one per outcome, all scenarios in each
+    (means over seeds, shaded: the middle 95% of runs).
 
     Args:
         ts: Per-step outcomes of every run (see the module docstring).
@@ -162,14 +176,14 @@ def comparison_grid(
         fontsize=8,
         frameon=False,
     )
-    fig.suptitle(
-        "Scenario means with 2.5-97.5 percentile bands over seeds (grey: burn-in)", fontsize=10
-    )
+    n = int(ts["seed_index"].nunique()) if "seed_index" in ts else 1
+    fig.suptitle(f"Scenario means of {n} runs, shaded: {BAND_NAME} (grey: burn-in)", fontsize=10)
     return _save(fig, path)
 
 
 def paired_figure(paired: pd.DataFrame, path: str | Path) -> Path:
-    """Forest plot of paired differences against the baseline scenario, one panel per outcome.
+    """Forest plot of paired differences against the baseline scenario, one panel per outcome:
+    each scenario's mean difference with its 95% confidence interval of the mean.
 
     Args:
         paired: Paired differences (see the module docstring).
@@ -186,19 +200,21 @@ def paired_figure(paired: pd.DataFrame, path: str | Path) -> Path:
     )
     base = str(paired["baseline"].iloc[0]) if len(paired) else ""
     for ax, o in zip(axes.flat, outcomes, strict=False):
-        d = paired[paired["outcome"] == o]
+        scale, _ = display_unit(o, difference=True)
+        d = paired.loc[paired["outcome"] == o, ["scenario", "mean", "lo", "hi"]]
+        d[["mean", "lo", "hi"]] *= scale
         y = np.arange(len(d))[::-1]
         err = np.vstack([d["mean"] - d["lo"], d["hi"] - d["mean"]])
         ax.errorbar(d["mean"], y, xerr=err, fmt="o", ms=4, color="tab:blue", capsize=3, lw=1.2)
         ax.axvline(0.0, color="0.4", lw=0.8, ls="--")
         ax.set_yticks(y, [str(s) for s in d["scenario"]], fontsize=7)
         ax.set_ylim(-0.7, len(d) - 0.3)
-        ax.set_title(label(o), fontsize=9)
+        ax.set_title(_panel_title(label(o, difference=True)), fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3, lw=0.5)
     for ax in list(axes.flat)[len(outcomes) :]:
         ax.set_visible(False)
-    fig.suptitle(f"Paired difference from {base} (same seeds): mean and 95% interval", fontsize=10)
+    fig.suptitle(f"Paired difference from {base} (same seeds): mean and {CI_NAME}", fontsize=10)
     return _save(fig, path)
 
 
@@ -220,16 +236,16 @@ def compare_figures(
     made: dict[str, str] = {}
     grid = [o for o in GRID_OUTCOMES if o in ts.columns]
     comparison_grid(ts, grid, folder / "outcomes.png")
-    made["Headline outcomes over time"] = "outcomes.png"
+    made[f"Headline outcomes over time (means; shaded: {BAND_NAME})"] = "outcomes.png"
     if len(paired):
         order = {o: i for i, o in enumerate(HEADLINE)}
         ph = paired[paired["outcome"].isin(order)].copy()
         ph["_o"] = ph["outcome"].map(order)
         ph = ph.sort_values("_o", kind="stable").drop(columns="_o")
         paired_figure(ph, folder / "paired_differences.png")
-        made[f"Paired differences from {baseline}"] = "paired_differences.png"
+        made[f"Paired differences from {baseline} (means and {CI_NAME})"] = "paired_differences.png"
     for o in TIMESERIES_FIGURES:
         if o in ts.columns:
             timeseries_figure(ts, o, folder / f"{o}.png")
-            made[label(o)] = f"{o}.png"
+            made[f"{label(o)} over time (means; shaded: {BAND_NAME})"] = f"{o}.png"
     return made

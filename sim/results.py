@@ -5,14 +5,17 @@ DataCollector. This module turns it into
 
 * a summary (:func:`summarise`): each outcome's mean over the final 52 weeks,
 * files (:func:`write_run`): ``steps.csv`` and ``summary.json``, and
-* confidence intervals over replicates (:func:`interval`).
+* confidence intervals of a mean over replicates: :func:`bootstrap_interval` (a percentile
+  bootstrap that never leaves an outcome's bounds; the comparison report's) and
+  :func:`interval` (a t-interval; the sweep report's).
 
 Files are written atomically (a temporary file in the same directory, then ``os.replace``),
 so an interrupted run never leaves a half-written file behind, and byte for byte
 deterministically (fixed float format, sorted JSON keys, no timestamps), so the same seed
 gives identical files.
 
-This module depends on numpy, pandas and scipy only (never on :mod:`sim.model` or Mesa).
+This module depends on numpy, pandas and scipy (and on :mod:`sim.streams` for the bootstrap's
+draws), never on :mod:`sim.model` or Mesa.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import TIME_COLUMNS
+from sim.outcomes import BY_NAME, TIME_COLUMNS
+from sim.streams import stream
 
 #: Weeks averaged by :func:`summarise` (the final year).
 SUMMARY_WEEKS: int = 52
@@ -71,6 +75,9 @@ def summarise(df: pd.DataFrame, weeks: int = SUMMARY_WEEKS) -> dict[str, float]:
 def interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
     """Mean and two-sided t-interval of the mean of independent replicates.
 
+    The t-interval ignores an outcome's bounds (a rate's interval can dip below 0); the
+    comparison report uses :func:`bootstrap_interval` instead.
+
     Args:
         values: One value per replicate (e.g. per seed).
         level: Confidence level (default 0.95).
@@ -90,6 +97,107 @@ def interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float
     sd = float(x.std(ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / math.sqrt(n)
     return mean, mean - half, mean + half
+
+
+#: What the interval of :func:`bootstrap_interval` is called in every table, report, figure
+#: and column description of a comparison (never just "95%": see :data:`BAND_NAME`).
+CI_NAME: str = "95% confidence interval of the mean"
+#: What the figures' band over runs is called: each week, the 2.5th to 97.5th percentile of
+#: the runs' values (:data:`BAND_QUANTILES`); it shows the spread of runs, not the
+#: uncertainty of a mean.
+BAND_NAME: str = "middle 95% of runs"
+#: Quantiles of the runs that bound :data:`BAND_NAME`.
+BAND_QUANTILES: tuple[float, float] = (0.025, 0.975)
+#: Resamples of :func:`bootstrap_interval`.
+BOOTSTRAP_RESAMPLES: int = 9999
+#: Seed of the bootstrap's stream (``bootstrap``): fixed, so the same runs give the same
+#: intervals, byte for byte, whichever comparison they came from.
+BOOTSTRAP_SEED: int = 0
+
+
+#: ``(lo, hi)`` an outcome's values cannot leave; None is unbounded on that side.
+Bounds = tuple[float | None, float | None]
+
+
+def outcome_bounds(name: str, difference: bool = False) -> Bounds:
+    """Smallest and largest possible value of an outcome (:mod:`sim.outcomes`), or of the
+    difference of two runs' values: a rate in [0, 1] differs by [-1, 1], a count bounded
+    only below (>= 0) by any amount. ``None`` is unbounded; an unknown name is unbounded."""
+    o = BY_NAME.get(name)
+    lo, hi = (o.lo, o.hi) if o is not None else (None, None)
+    if not difference:
+        return lo, hi
+    if lo is None or hi is None:
+        return None, None
+    return lo - hi, hi - lo
+
+
+def display_unit(name: str, difference: bool = False) -> tuple[float, str]:
+    """How an outcome's values are shown in reports and figures: ``(scale, unit)``.
+
+    Shares and rates (:attr:`~sim.outcomes.Outcome.percent`) are shown as percentages
+    (scale 100, unit "%"; a difference in "percentage points"); every other outcome in its
+    own unit (scale 1). Tables and CSV files keep the unscaled values.
+    """
+    o = BY_NAME.get(name)
+    if o is None:
+        return 1.0, ""
+    if o.percent:
+        return 100.0, "percentage points" if difference else "%"
+    return 1.0, o.unit
+
+
+def bootstrap_interval(
+    values: Iterable[float], bounds: Bounds = (None, None), level: float = 0.95
+) -> tuple[float, float, float]:
+    """Mean of independent replicates with a percentile-bootstrap confidence interval.
+
+    The interval is the central ``level`` share of the means of :data:`BOOTSTRAP_RESAMPLES`
+    resamples (with replacement) of the values (``scipy.stats.bootstrap``, method
+    ``percentile``), drawn from the named stream ``bootstrap`` with the fixed
+    :data:`BOOTSTRAP_SEED`, so the same values always give the same interval. Every
+    resample's mean lies between the smallest and the largest value, so the interval never
+    leaves the range of the values, nor therefore any bound the values respect (a rate's
+    interval stays in [0, 1], a count's above 0, and a difference of rates in [-1, 1]);
+    ``bounds`` clips the ends against rounding. With few replicates the interval is too
+    narrow (with 2 it is at most the range of the two values): treat intervals from fewer
+    than 10 replicates as rough.
+
+    Args:
+        values: One value per replicate (e.g. per seed, or a paired difference per seed).
+        bounds: ``(lo, hi)`` the values cannot leave (None: unbounded on that side), e.g.
+            :func:`outcome_bounds`.
+        level: Confidence level (default 0.95).
+
+    Returns:
+        ``(mean, lo, hi)``. With one value, or values all equal, ``lo == hi == mean``; with
+        none, all NaN; with a value that is not finite, ``lo`` and ``hi`` NaN.
+    """
+    x = np.asarray(list(values), dtype=np.float64)
+    n = x.size
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if not np.isfinite(x).all():
+        return mean, math.nan, math.nan  # a run without a value: no interval
+    if n == 1 or np.all(x == x[0]):
+        return mean, mean, mean  # nothing to resample
+    from scipy import stats  # lazy: importing scipy.stats costs ~1 s at start-up
+
+    res = stats.bootstrap(
+        (x,),
+        np.mean,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        batch=max(1, 2_000_000 // n),  # at most 2 million values (16 MB) per batch
+        vectorized=True,
+        confidence_level=level,
+        method="percentile",
+        rng=stream(BOOTSTRAP_SEED, "bootstrap"),
+    )
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    b_lo = -math.inf if bounds[0] is None else bounds[0]
+    b_hi = math.inf if bounds[1] is None else bounds[1]
+    return mean, min(max(lo, b_lo), b_hi), min(max(hi, b_lo), b_hi)
 
 
 # ------------------------------------------------------------------------------ atomic files

@@ -43,6 +43,7 @@ STREAM_ID: dict[str, int] = {
     "posterior": 19,  # the parameter sets a comparison draws from a posterior
     "meanwhile_lease": 20,  # whether a meanwhile occupier that could afford a lease takes one
     "popups": 21,  # how many pop-ups and community groups ask for a meanwhile licence, theirs
+    "bootstrap": 22,  # a comparison report's resamples of the runs (never inside a run)
 }
 
 _INIT_WEEK = -1
