@@ -210,8 +210,8 @@ def test_compare_with_a_posterior_draws_parameters_per_replicate(tmp_path):
     the report say that the intervals carry parameter uncertainty."""
     post = tmp_path / "p.csv"
     post.write_text(
-        "# a tiny posterior\nweight,entrants.arrival_rate,council.event_boost\n"
-        "1,0.5,0.1\n3,4.0,0.3\n"
+        "# a tiny posterior\nweight,entrants.arrival_rate,council.event_uplift\n"
+        "1,0.5,0.1\n3,4.0,0.2\n"
     )
     kw = {"seeds": 4, "residents": 80, "years": 0.1, "town": "generated:linear:20:1"}
     res = compare(["consumer_led"], workers=1, progress=False, posterior=post, **kw)
@@ -225,7 +225,7 @@ def test_compare_with_a_posterior_draws_parameters_per_replicate(tmp_path):
     assert "seed noise only" in plain.meta["uncertainty"]
     assert not res.runs["openings"].equals(plain.runs["openings"])
     scn = runner.load_scenario("co_produced")
-    kept = runner._not_set_by(scn, {"council": {"event_boost": 0.3, "events": 1.0}})
-    assert kept["council"] == {"event_boost": 0.3}  # co_produced sets its own events
+    kept = runner._not_set_by(scn, {"council": {"event_uplift": 0.2, "events": 1.0}})
+    assert kept["council"] == {"event_uplift": 0.2}  # co_produced sets its own events
     write_compare(tmp_path / "out", res, figures=False)
     assert "parameter uncertainty" in (tmp_path / "out" / "report.md").read_text()
