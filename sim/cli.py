@@ -403,7 +403,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(f"\nPaired differences from {result.baseline} (same seeds):")
         print(wide_table(paired).to_string())
     report = write_compare(out, result)
-    print(f"\nreport: {report}")
+    print(f"\nreport: {report.with_name('report.html')} (and {report.name})")
     return 0
 
 

@@ -91,7 +91,7 @@ def test_compare_command_writes_report(in_root, tmp_path, capsys):
     )
     assert rc == 0
     text = capsys.readouterr().out
-    assert "co_produced" in text and f"report: {out / 'report.md'}" in text
+    assert "co_produced" in text and f"report: {out / 'report.html'}" in text
     for name in ("comparison.csv", "paired_differences.csv", "runs.csv", "report.md"):
         assert (out / name).is_file()
 

@@ -233,7 +233,7 @@ def test_a_lever_with_no_takers_is_reported():
 
 
 def test_ratio_interval_is_fiellers_and_unresolved_gains_give_none():
-    from sim.report import ratio_interval
+    from sim.report_tables import ratio_interval
 
     cost = np.array([100.0, 110.0, 90.0, 100.0])
     gain = np.array([10.0, 11.0, 9.0, 10.0])
