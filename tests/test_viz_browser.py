@@ -279,12 +279,16 @@ def test_page_in_browser(server):
             page.get_by_role("option", name="town_team").click()
             expect(page.locator(".v-select__selection").first).to_have_text("town_team")
 
-            # move a slider (keyboard on the first slider: business rates, in percent)
+            # the first slider is the council's town-centre budget (the scenario's allocation);
+            # move the second (keyboard: business rates, in percent)
             page.get_by_text("Levers and parameters").click()
             expect(page.get_by_text("Council", exact=True)).to_be_visible()
-            label = page.locator(".tc-slider-label").first
+            expect(page.locator(".tc-slider-label").first).to_have_text(
+                "Council's budget for the town centre: £3,423 a week"
+            )
+            label = page.locator(".tc-slider-label").nth(1)
             expect(label).to_have_text("Business rates: 50% of rateable value a year")
-            page.get_by_role("slider").first.focus()
+            page.get_by_role("slider").nth(1).focus()
             page.keyboard.press("ArrowRight")
             expect(label).to_have_text("Business rates: 51% of rateable value a year")
 
