@@ -320,14 +320,9 @@ def tie_summary(tie_id: Any, tie_w: Any, group: Any, sample: Any) -> dict[str, f
 
 @numba.njit(cache=True)
 def _access_share_nb(
-    res_x: np.ndarray,
-    res_y: np.ndarray,
-    res_weight: np.ndarray,
-    unit_x: np.ndarray,
-    unit_y: np.ndarray,
-    has_use: np.ndarray,
-    walk_m: float,
-) -> float:
+    res_x: np.ndarray, res_y: np.ndarray, res_weight: np.ndarray, unit_x: np.ndarray,
+    unit_y: np.ndarray, has_use: np.ndarray, walk_m: float,
+) -> float:  # fmt: skip
     """Numba kernel of :func:`access_share`.
 
     Prefilters the units with the use once, sorts them by x, skips residents outside their
@@ -388,34 +383,20 @@ def _access_share_nb(
 
 
 def access_share_ref(
-    res_x: np.ndarray,
-    res_y: np.ndarray,
-    res_weight: np.ndarray,
-    unit_x: np.ndarray,
-    unit_y: np.ndarray,
-    has_use: np.ndarray,
-    walk_m: float,
-) -> float:
-    """Plain-Python reference of :func:`_access_share_nb`: brute force over all units."""
+    res_x: np.ndarray, res_y: np.ndarray, res_weight: np.ndarray, unit_x: np.ndarray,
+    unit_y: np.ndarray, has_use: np.ndarray, walk_m: float,
+) -> float:  # fmt: skip
+    """Plain-numpy reference of :func:`_access_share_nb`: brute force over every pair of a
+    resident and a unit with the use (memory grows with their product: for tests)."""
     if len(res_x) == 0 or not walk_m >= 0.0:
         return 0.0
-    units = [(float(unit_x[u]), float(unit_y[u])) for u in range(len(unit_x)) if has_use[u]]
-    w2 = walk_m * walk_m
-    total = 0.0
-    covered = 0.0
-    for r in range(len(res_x)):
-        w = float(res_weight[r])
-        total += w
-        x, y = float(res_x[r]), float(res_y[r])
-        for ux, uy in units:
-            dx = ux - x
-            dy = uy - y
-            if dx * dx + dy * dy <= w2:
-                covered += w
-                break
-    if not total > 0.0:
+    weight = np.asarray(res_weight, dtype=np.float64)
+    total = float(weight.sum())
+    ux, uy = np.asarray(unit_x)[has_use], np.asarray(unit_y)[has_use]
+    if not total > 0.0 or ux.size == 0:
         return 0.0
-    return covered / total
+    d2 = (np.asarray(res_x)[:, None] - ux) ** 2 + (np.asarray(res_y)[:, None] - uy) ** 2
+    return float(weight[(d2 <= walk_m * walk_m).any(axis=1)].sum()) / total
 
 
 def access_share(

@@ -124,18 +124,9 @@ def step(world: World, pars: Params, rng: Streams) -> None:
 
 @njit(cache=True)
 def ties_nb(
-    venues,
-    n_units,
-    meet,
-    u_meet,
-    u_partner,
-    tie_id,
-    tie_w,
-    decay,
-    drop_below,
-    new_strength,
+    venues, n_units, meet, u_meet, u_partner, tie_id, tie_w, decay, drop_below, new_strength,
     strengthen,
-):
+):  # fmt: skip
     """Numba kernel: decay, then co-presence meetings. Returns (meetings, new ties).
 
     The results of :func:`ties_ref`; for speed the visitors are sorted by unit together
@@ -213,18 +204,9 @@ def ties_nb(
 
 
 def ties_ref(
-    venues,
-    n_units,
-    meet,
-    u_meet,
-    u_partner,
-    tie_id,
-    tie_w,
-    decay,
-    drop_below,
-    new_strength,
+    venues, n_units, meet, u_meet, u_partner, tie_id, tie_w, decay, drop_below, new_strength,
     strengthen,
-):
+):  # fmt: skip
     """Plain-Python reference of :func:`ties_nb` (same inputs and draws)."""
 
     def add_tie(tie_id, tie_w, i, j, new_strength, strengthen):
