@@ -21,6 +21,7 @@ Nothing here draws random numbers or changes the state except :func:`set_centre_
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 import numpy as np
 
@@ -60,8 +61,11 @@ SOCIAL_COUPLINGS: tuple[str, ...] = ("residents.beta_friends", "residents.beta_f
 #: The market setting's rate levers (multiplier, reliefs, threshold): the reference of the
 #: extra relief a scenario pays for.
 DEFAULT_COUNCIL = CouncilPars()
-#: The council parameters :func:`sim.state.weekly_rates` reads.
-_RATE_LEVERS = ("rates_multiplier", "small_business_relief", "sbr_threshold", "community_relief")
+#: The council parameters :func:`sim.state.weekly_rates` reads, and their market settings.
+_RATE_LEVERS = attrgetter(
+    "rates_multiplier", "small_business_relief", "sbr_threshold", "community_relief"
+)
+_MARKET_RATES = _RATE_LEVERS(DEFAULT_COUNCIL)
 #: A commercial use with no charity or community relief: whose rates a landlord's relief
 #: premium follows (:func:`commercial_extra_relief`).
 _COMMERCIAL_REFERENCE = CAT["comparison"]
@@ -137,10 +141,15 @@ def extra_relief(
     of ``category`` would pay under the default rate levers less what it pays under ``cp``,
     both with the drivers' national relief of the time ``national`` (never negative: a
     scenario that charges more than the default pays nothing in)."""
-    if all(getattr(cp, k) == getattr(DEFAULT_COUNCIL, k) for k in _RATE_LEVERS):
+    if _market_rates(cp):
         return np.zeros(np.shape(rateable))  # the market setting's rates: nothing extra
     default = weekly_rates(rateable, category, DEFAULT_COUNCIL, national)
     return np.maximum(default - weekly_rates(rateable, category, cp, national), 0.0)
+
+
+def _market_rates(cp: CouncilPars) -> bool:
+    """Whether ``cp``'s rate levers are the market setting's (no extra relief to pay)."""
+    return _RATE_LEVERS(cp) == _MARKET_RATES
 
 
 def commercial_extra_relief(
@@ -164,6 +173,8 @@ def rates_due(
     relief this week (:mod:`sim.rules.council`): rates = rates under ``cp`` (with the
     drivers' national relief ``national``, paid by central government) + (1 - relief_paid) x
     extra relief."""
-    extra = extra_relief(rateable, category, cp, national)
     rates = weekly_rates(rateable, category, cp, national)
+    if _market_rates(cp):  # no extra relief
+        return rates, np.zeros(rates.shape)
+    extra = extra_relief(rateable, category, cp, national)
     return rates + (1.0 - relief_paid) * extra, relief_paid * extra

@@ -69,6 +69,7 @@ ENTRY_CATEGORIES: tuple[str, ...] = (
     "charity",
     "startup",
 )
+_SQRT3 = np.sqrt(3.0)  # a uniform draw on [-1, 1] x sqrt(3) has sd 1
 #: Columns of an applicant's draws before the units it looks at.
 _KIND, _FORMAT, _PLANNING, _QUALITY, _OPTIMISM, _RESERVE, _LOOK = range(7)
 _FIELDS = {
@@ -146,8 +147,9 @@ def step(world: World, pars: Params, rng: Streams) -> None:
 
 class _Vacant:
     """This week's vacant units and what an applicant reads of them, computed once a week:
-    their asking rents, rateable values, floorspace and pitch, and their rates by the use an
-    applicant would put in (``rates(c)``, GBP/week)."""
+    their asking rents, rateable values, floorspace and pitch, and by the use ``c`` an
+    applicant would put in (:meth:`costs`) the expected costs other than rent and the
+    expected revenue."""
 
     def __init__(self, world: World, pars: Params, vacant: np.ndarray) -> None:
         u = world.units
@@ -158,16 +160,27 @@ class _Vacant:
         self.loc = u.loc[vacant]
         self.retail_class = u.retail_class[vacant]
         self.mix = entry_mix(pars.entrants)
-        self._rates: dict[int, np.ndarray] = {}
+        self._costs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def rates(self, c: int) -> np.ndarray:
-        if c not in self._rates:
-            cats = np.full(self.units.size, c)
-            cp, now, col = self.pars.council, self.world.now, self.world.col
-            self._rates[c] = levers.rates_due(
-                self.rateable, cats, cp, col.relief_share, now.rates_relief
+    def costs(self, c: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per vacant unit, for use ``c``: the expected costs other than rent (rates net of
+        reliefs, fixed costs and, for a commercial use, the Town Team levy; GBP/week) and the
+        expected revenue before optimism (the use's rolling revenue per m2, or the centre's if
+        the use is absent, x floorspace x pitch; GBP/week)."""
+        if c not in self._costs:
+            pars, now, col = self.pars, self.world.now, self.world.col
+            rates = levers.rates_due(
+                self.rateable, np.int64(c), pars.council, col.relief_share, now.rates_relief
             )[0]
-        return self._rates[c]
+            fixed = 0.0 if c == CAT["voluntary"] else FIXED_PER_M2[c] * pars.occupiers.fixed_scale
+            other = rates + fixed * self.floorspace
+            if pars.town_team.enabled and COMMERCIAL[c]:
+                other += self.rateable / 52.0 * pars.town_team.levy
+            per_m2 = col.rev_cat[c] if col.rev_cat[c] > 0 else col.rev_all  # GBP/m2/week
+            if per_m2 <= 0:  # nothing trades: expect the centre's reference trading
+                per_m2 = col.spend_ref
+            self._costs[c] = other, per_m2 * self.floorspace * self.loc
+        return self._costs[c]
 
 
 def _applicant(
@@ -251,10 +264,10 @@ def _best_unit(
     """The applicant's look at vacant units: (unit, its rent and expected costs, GBP/week,
     expected profit/costs), the best ratio (commercial) or the lowest costs (non-commercial),
     the first of equals in unit order; unit -1 if no unit it looked at is permitted."""
-    col, ep, lp, now = vac.world.col, pars.entrants, pars.landlords, vac.world.now
+    ep, lp, now = pars.entrants, pars.landlords, vac.world.now
     n = vac.units.size
-    pick = (d[_LOOK : _LOOK + ep.units_considered] * n).astype(np.int64)
-    look = np.array(sorted(set(np.minimum(pick, n - 1).tolist())), dtype=np.int64)
+    pick = {min(int(x * n), n - 1) for x in d[_LOOK : _LOOK + ep.units_considered].tolist()}
+    look = np.array(sorted(pick), dtype=np.int64)
     # a non-retail use of a retail unit needs permission, unless use class E (from 2020: shops,
     # cafes, services, clinics, gyms) lets a commercial use change without it
     free = d[_PLANNING] < pars.council.planning_flex or (now.use_class_e and COMMERCIAL[c])
@@ -262,21 +275,15 @@ def _best_unit(
         look = look[~vac.retail_class[look] | RETAIL_USE[c]]
     if look.size == 0:
         return -1, 0.0, 0.0, 0.0
-    rent = vac.ask[look] * (lp.meanwhile_rent if meanwhile else 1.0)
-    fixed = 0.0 if c == CAT["voluntary"] else FIXED_PER_M2[c] * pars.occupiers.fixed_scale
-    other = vac.rates(c)[look] + fixed * vac.floorspace[look]
-    if pars.town_team.enabled and COMMERCIAL[c]:
-        other += vac.rateable[look] / 52.0 * pars.town_team.levy
+    rent = vac.ask[look] * lp.meanwhile_rent if meanwhile else vac.ask[look]
+    other, revenue = vac.costs(c)
     if not COMMERCIAL[c]:
-        cost = rent + other
+        cost = rent + other[look]
         k = int(np.argmin(cost))
         return int(vac.units[look[k]]), float(rent[k]), float(cost[k]), 0.0
-    per_m2 = col.rev_cat[c] if col.rev_cat[c] > 0 else col.rev_all  # GBP/m2/week
-    if per_m2 <= 0:  # nothing trades: expect the centre's reference trading
-        per_m2 = col.spend_ref
-    optimism = np.exp(ep.optimism_sd * (2.0 * d[_OPTIMISM] - 1.0) * np.sqrt(3.0))  # sd-matched
-    cost = rent * (1.0 - subsidy) + other
-    revenue = per_m2 * vac.floorspace[look] * vac.loc[look] * optimism  # GBP/week expected
+    optimism = np.exp(ep.optimism_sd * (2.0 * d[_OPTIMISM] - 1.0) * _SQRT3)  # sd-matched
+    cost = rent * (1.0 - subsidy) + other[look]
+    revenue = revenue[look] * optimism  # GBP/week expected
     ratio = (MARGIN[c] * revenue - cost) / np.maximum(cost, 1e-9)
     k = int(np.argmax(ratio))
     return int(vac.units[look[k]]), float(rent[k]), float(cost[k]), float(ratio[k])
