@@ -49,7 +49,7 @@ COUNT_OUTCOMES: tuple[str, ...] = (
     "closures_noncommercial",
     "conversions",
 )
-_CENTRE = 1  # trip choice code of a centre visit (sim.rules.trips.CENTRE)
+_NAMES = frozenset(NAMES)
 
 
 def _morans_i(x: np.ndarray, world: World) -> float:
@@ -68,19 +68,20 @@ class AccessCache:
     (a cache of a deterministic function of the state: dropping it changes no result)."""
 
     def __init__(self) -> None:
-        self._seen: dict[int, tuple[np.ndarray, float]] = {}
+        self._seen: dict[int, tuple[bytes, float]] = {}  # the units with the use, the share
 
     def share(self, world: World, pars: Params, code: int) -> float:
         """Share of residents within ``residents.walk_m`` of a unit of category ``code``."""
         has = world.units.category == code
+        key = has.tobytes()
         seen = self._seen.get(code)
-        if seen is not None and np.array_equal(seen[0], has):
+        if seen is not None and seen[0] == key:
             return seen[1]
         res, town = world.res, world.town
         val = resident_metrics.access_share(
             res.x, res.y, np.ones(res.n), town.x, town.y, has, pars.residents.walk_m
         )
-        self._seen[code] = (has, val)
+        self._seen[code] = (key, val)
         return val
 
 
@@ -115,7 +116,8 @@ def measure(
     o["meanwhile_units"] = float(np.count_nonzero(u.meanwhile & occ))
     o["noncommercial_units"] = float(np.count_nonzero(~COMMERCIAL[cat]))
     # trading without a subsidy, a sponsor or a meanwhile licence; the rest are supported
-    trading = occ & COMMERCIAL[np.maximum(u.category, 0)] & ~u.meanwhile & (u.subsidy <= 0.0)
+    cat0 = np.maximum(u.category, 0)
+    trading = occ & COMMERCIAL[cat0] & ~u.meanwhile & (u.subsidy <= 0.0)
     trading &= u.sponsor == 0
     o["trading_occupied"] = float(np.count_nonzero(trading))
     o["supported_occupied"] = o["occupied"] - o["trading_occupied"]
@@ -125,7 +127,7 @@ def measure(
     counts = np.bincount(cat, minlength=N_CAT)
     o.update(metrics.diversity(counts))
     o["richness"] = float(o["richness"])
-    shop = occ & SHOP_TYPE[np.maximum(u.category, 0)]
+    shop = occ & SHOP_TYPE[cat0]
     n_chain = int(np.count_nonzero(shop & u.chain))
     n_ind = int(np.count_nonzero(shop)) - n_chain
     o["independent_share"] = n_ind / (n_ind + n_chain) if n_ind + n_chain else 0.0
@@ -135,7 +137,7 @@ def measure(
     main = w.d.main_order
     first50 = main[shop[main]][:SURVEY_SHOPS]  # the first shops along the main street (NEF)
     fc = int(np.count_nonzero(u.chain[first50]))
-    ft = np.unique(u.category[first50]).size * NEF_TYPES / N_SHOP_TYPES
+    ft = np.count_nonzero(np.bincount(u.category[first50])) * NEF_TYPES / N_SHOP_TYPES
     o["clone_town_index_survey"] = metrics.clone_town_index(ft, first50.size - fc, fc)
     # social capital
     k = min(res.n, CLUSTERING_SAMPLE)
@@ -146,7 +148,7 @@ def measure(
     o["participation"] = float(np.count_nonzero(res.participated)) / res.n if res.n else 0.0
     o["volunteer_hours"] = col.volunteer_supply
     # economy
-    o["footfall"] = 0.0 if first else float(np.count_nonzero(res.choice == _CENTRE)) * w.weight
+    o["footfall"] = 0.0 if first else col.footfall  # this week's centre trips (sim.rules.trips)
     o["visits"] = float(u.visits.sum())
     o["centre_share"], o["park_share"], o["online_share"] = metrics.spend_shares(
         L.revenue, L.park, L.online
@@ -176,7 +178,7 @@ def measure(
     if not all(map(math.isfinite, o.values())):  # pragma: no cover - a bug, never an input
         bad = [key for key, v in o.items() if not math.isfinite(v)]
         raise FloatingPointError(f"non-finite outcomes in week {week}: {bad}")
-    assert o.keys() == set(NAMES), "measure() gives every outcome of sim.outcomes.TABLE"
+    assert o.keys() == _NAMES, "measure() gives every outcome of sim.outcomes.TABLE"
     # what next week's rules read of this week's outcomes
     col.vacancy = o["vacancy_rate"]
     col.isolated = o["isolated_share"]

@@ -36,7 +36,7 @@ def _tie_array(tie_id: Any) -> np.ndarray:
     t = np.asarray(tie_id)
     if t.ndim != 2:
         raise ValueError("tie_id must be a 2-D (residents, slots) array")
-    if not np.issubdtype(t.dtype, np.integer):
+    if t.dtype.kind not in "iu":
         raise ValueError("tie_id must be an integer array")
     return np.ascontiguousarray(t)
 
