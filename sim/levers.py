@@ -141,13 +141,13 @@ def extra_relief(
     of ``category`` would pay under the default rate levers less what it pays under ``cp``,
     both with the drivers' national relief of the time ``national`` (never negative: a
     scenario that charges more than the default pays nothing in)."""
-    if _market_rates(cp):
+    if market_rates(cp):
         return np.zeros(np.shape(rateable))  # the market setting's rates: nothing extra
     default = weekly_rates(rateable, category, DEFAULT_COUNCIL, national)
     return np.maximum(default - weekly_rates(rateable, category, cp, national), 0.0)
 
 
-def _market_rates(cp: CouncilPars) -> bool:
+def market_rates(cp: CouncilPars) -> bool:
     """Whether ``cp``'s rate levers are the market setting's (no extra relief to pay)."""
     return _RATE_LEVERS(cp) == _MARKET_RATES
 
@@ -174,7 +174,7 @@ def rates_due(
     drivers' national relief ``national``, paid by central government) + (1 - relief_paid) x
     extra relief."""
     rates = weekly_rates(rateable, category, cp, national)
-    if _market_rates(cp):  # no extra relief
+    if market_rates(cp):  # no extra relief
         return rates, np.zeros(rates.shape)
     extra = extra_relief(rateable, category, cp, national)
     return rates + (1.0 - relief_paid) * extra, relief_paid * extra

@@ -56,7 +56,7 @@ def _morans_i(x: np.ndarray, world: World) -> float:
     """Moran's I of ``x`` on the street graph (:func:`sim.metrics.morans_i`, binary weights),
     with the graph's rows prepared once (``world.d.neigh_rows``)."""
     n, links = x.size, world.neigh_indices.size
-    z = x - x.mean() if n else x
+    z = x - x.sum() / n if n else x
     m2 = float(z @ z)
     if links == 0 or m2 <= metrics.REL_VAR_TOL * float(x @ x) or m2 <= 0.0:
         return 0.0
@@ -105,7 +105,7 @@ def measure(
     o["long_term_vacancy_rate"] = (
         float(np.count_nonzero(spell >= LONG_TERM_WEEKS)) / n if n else 0.0
     )
-    o["mean_vacancy_spell"] = float(spell.mean()) if n_vac else 0.0
+    o["mean_vacancy_spell"] = float(spell.sum()) / n_vac if n_vac else 0.0
     o["vacancy_morans_i"] = _morans_i(vac.astype(np.float64), w)
     occ = u.category >= 0
     cat = u.category[occ]
@@ -144,7 +144,7 @@ def measure(
     sample = rng["metrics"].integers(0, max(res.n, 1), size=k)  # with replacement
     ties = resident_metrics.tie_summary(res.tie_id, res.tie_w, res.zone, sample)
     o.update(ties)
-    o["mean_engagement"] = float(res.engagement.mean()) if res.n else 0.0
+    o["mean_engagement"] = float(res.engagement.sum()) / res.n if res.n else 0.0
     o["participation"] = float(np.count_nonzero(res.participated)) / res.n if res.n else 0.0
     o["volunteer_hours"] = col.volunteer_supply
     # economy

@@ -75,7 +75,8 @@ def offer_renewals(world: World, pars: Params, rng: Streams) -> None:
     age = week - u.opened
     review = (u.category >= 0) & (age > 0) & (age % lp.review_weeks == 0) & ~u.meanwhile
     review &= (u.owner_type == INST) | (u.owner_type == LOCAL)
-    new = np.where(u.owner_type == INST, np.maximum(u.rent, market + prem), market + prem)
+    at_market = market + prem
+    new = np.where(u.owner_type == INST, np.maximum(u.rent, at_market), at_market)
     u.rent[review] = new[review]
     u.anchor[review & (u.owner_type == INST)] = new[review & (u.owner_type == INST)]
 
@@ -108,6 +109,8 @@ def convert(world: World, pars: Params, rng: Streams) -> int:
     """Long-vacant units of low value as shops that leave the commercial stock this week,
     where planning allows (see the module docstring); returns how many."""
     u, lp, week = world.units, pars.landlords, world.week
+    if world.now.conversion_max_m2 <= 0:  # planning lets no unit convert
+        return 0
     eligible = (u.category == VACANT) & (u.floorspace <= world.now.conversion_max_m2)
     eligible &= week - u.vacant_since >= lp.conversion_min_weeks
     eligible &= (u.owner_type == INST) | (u.owner_type == LOCAL)
@@ -126,14 +129,19 @@ def capture_relief(world: World, pars: Params) -> None:
     1 / ``capture_weeks`` towards ``relief_capture`` x the extra relief a commercial
     occupier of the unit gets this week (what the centre's account pays for)."""
     lp, col = pars.landlords, world.col
+    if levers.market_rates(pars.council) and not col.relief_premium.any():
+        return  # no relief beyond the market's and no premium: it stays 0
     national = world.now.rates_relief
     extra = levers.commercial_extra_relief(world.units.rateable, pars.council, national)
     extra *= col.relief_share
     col.relief_premium += (lp.relief_capture * extra - col.relief_premium) / lp.capture_weeks
 
 
-def _relief_premium(world: World) -> np.ndarray:
-    """The relief premium institutional and local owners add to their rents (GBP/week)."""
+def _relief_premium(world: World) -> np.ndarray | float:
+    """The relief premium institutional and local owners add to their rents (GBP/week; 0.0
+    where no unit has one)."""
+    if not world.col.relief_premium.any():
+        return 0.0
     owner = world.units.owner_type
     return np.where((owner == INST) | (owner == LOCAL), world.col.relief_premium, 0.0)
 

@@ -93,13 +93,15 @@ def step(world: World, pars: Params, rng: Streams) -> None:
 
     # start-up rent subsidies, in unit order while the pools last (council first), for at
     # most startup_support_weeks from opening
-    u.subsidy[com & (week - u.opened >= cp.startup_support_weeks)] = 0.0
-    want = u.rent * u.subsidy * com
-    paid_sub, used = _pay_from_pools(
-        want, np.flatnonzero(want), [col.pool_startup_council, col.pool_startup_tt]
-    )
+    paid_sub, used = np.zeros(u.n), [0.0, 0.0]  # GBP this week
+    if u.subsidy.any():
+        u.subsidy[com & (week - u.opened >= cp.startup_support_weeks)] = 0.0
+        want = u.rent * u.subsidy * com
+        paid_sub, used = _pay_from_pools(
+            want, np.flatnonzero(want), [col.pool_startup_council, col.pool_startup_tt]
+        )
+        u.subsidy[(want > 0) & (paid_sub == 0)] = 0.0  # support ended: the occupier pays in full
     col.used_startup_council, col.used_startup_tt = used
-    u.subsidy[(want > 0) & (paid_sub == 0)] = 0.0  # support ended: the occupier pays in full
 
     # commercial accounts (GBP this week)
     revenue = u.revenue * com
@@ -200,6 +202,8 @@ def step(world: World, pars: Params, rng: Streams) -> None:
 
 def vacate(world: World, idx: np.ndarray, week: int) -> None:
     """Empty the units ``idx``: the occupier leaves with its remaining cash."""
+    if idx.size == 0:
+        return
     u = world.units
     world.ledger.exit_cash += float(u.cash[idx].sum())
     u.category[idx] = -1

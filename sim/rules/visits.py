@@ -41,6 +41,7 @@ from sim.state import World, park_trade_kept
 from sim.streams import Streams
 
 CENTRE, PARK = 1, 2
+_LOG_ATTRACT = np.log(ATTRACT)  # per category
 #: Rows ahead whose friends' venues the kernel prefetches (tuned at 10^6 residents).
 PREFETCH_AHEAD = 8
 
@@ -238,14 +239,16 @@ def group_weights(world: World, pars: Params, rng: Streams | None = None) -> Non
     u, rp, now, d = world.units, pars.residents, world.now, world.d
     cat = np.maximum(u.category, 0)
     occ = (u.category >= 0) & ~now.lockdown[cat]  # occupied and open
-    vs = rp.huff_a * (np.log(ATTRACT[cat]) + d.log_floorspace) - rp.walk_b * d.log_walk
+    vs = rp.huff_a * (_LOG_ATTRACT[cat] + d.log_floorspace) - rp.walk_b * d.log_walk
     vs += u.quality - rp.blight * _vacant_neighbour_share(world)  # (sector, unit)
+    vs[:, ~occ] = -np.inf  # closed and vacant units are never chosen
     vt = world.pref[:, cat] + world.indep_taste[:, None] * ~u.chain  # (taste, unit)
     v = (vs[:, None, :] + vt[None, :, :]).reshape(vs.shape[0] * vt.shape[0], u.n)
-    v[:, ~occ] = -np.inf  # closed and vacant units are never chosen
     if occ.any():
-        v -= v.max(axis=1, keepdims=True)
-    w = np.exp(np.minimum(v, 50.0, out=v), out=v)
+        v -= v.max(axis=1, keepdims=True)  # <= 0
+    else:
+        np.minimum(v, 50.0, out=v)
+    w = np.exp(v, out=v)
     now.weights = w
     now.cum = np.cumsum(w, axis=1)
     now.tot = now.cum[:, -1].copy() if u.n else np.zeros(w.shape[0])
