@@ -49,11 +49,14 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     the lever terms of the centre's trip utility."""
     cp, col, u, now = pars.council, world.col, world.units, world.now
     avail = col.council_balance + cp.allocation
-    occ = u.category >= 0  # the units that pay rates this week (not those a lockdown carries)
-    if pars.occupiers.lockdown_support:
-        occ &= ~now.lockdown[np.maximum(u.category, 0)]
-    extra = levers.extra_relief(u.rateable[occ], u.category[occ], cp, now.rates_relief)
-    want = float(extra.sum())
+    want = 0.0  # GBP: the extra relief of the units that pay rates this week
+    if not levers.market_rates(cp):
+        occ = u.category >= 0  # not the units a lockdown carries
+        if pars.occupiers.lockdown_support:
+            occ &= ~now.lockdown[np.maximum(u.category, 0)]
+        want = float(
+            levers.extra_relief(u.rateable[occ], u.category[occ], cp, now.rates_relief).sum()
+        )
     relief = min(want, max(avail, 0.0))
     col.relief_share = relief / want if want > 0.0 else 1.0
     avail -= relief

@@ -16,6 +16,8 @@ exposures ``residents.online_<category>`` (0 for categories not sold online).
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from sim.categories import CAT, N_CAT
@@ -35,6 +37,15 @@ def online_exposure(rp: ResidentPars) -> np.ndarray:
     return e
 
 
+@cache
+def _closed(code: int) -> np.ndarray:
+    """The categories a lockdown closes, from the drivers' bit code (bit c: category c);
+    read-only (shared by the weeks with that code)."""
+    closed = (code >> np.arange(N_CAT)) & 1 == 1
+    closed.flags.writeable = False
+    return closed
+
+
 def step(world: World, pars: Params, rng: Streams) -> None:
     """Set this week's driver values (``world.now``) from the driver table."""
     table, now = world.driver_table, world.now
@@ -43,7 +54,7 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     now.spend_mult = float(table["spend_mult"][i])
     now.trip_penalty = float(table["trip_penalty"][i])
     now.chain_expansion = float(table["chain_expansion"][i])
-    now.lockdown = (int(table["closed"][i]) >> np.arange(N_CAT)) & 1 == 1
+    now.lockdown = _closed(int(table["closed"][i]))
     now.rates_relief = float(table["rates_relief"][i])
     now.revaluation = bool(table["revaluation"][i]) and world.week >= 0
     now.conversion_max_m2 = float(table["conversion_max_m2"][i])

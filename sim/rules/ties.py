@@ -95,9 +95,8 @@ def meet_rates(category: np.ndarray, pars: Params) -> np.ndarray:
     ``min(MEET[cat] x meet_scale x (third_place_meet at a third place), 1)``, 0 at a vacant
     unit (MODEL.md, "Residents": third places meet most)."""
     tp = pars.ties
-    cat = np.maximum(category, 0)
-    meet = MEET[cat] * tp.meet_scale * np.where(THIRD_PLACE[cat], tp.third_place_meet, 1.0)
-    return np.where(category >= 0, np.minimum(meet, 1.0), 0.0)
+    meet = np.minimum(MEET * tp.meet_scale * np.where(THIRD_PLACE, tp.third_place_meet, 1.0), 1.0)
+    return np.where(category >= 0, meet[np.maximum(category, 0)], 0.0)
 
 
 def step(world: World, pars: Params, rng: Streams) -> None:
