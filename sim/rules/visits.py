@@ -44,6 +44,10 @@ CENTRE, PARK = 1, 2
 _LOG_ATTRACT = np.log(ATTRACT)  # per category
 #: Rows ahead whose friends' venues the kernel prefetches (tuned at 10^6 residents).
 PREFETCH_AHEAD = 8
+#: Residents from which the kernel prefetches: with fewer, last week's venues are in the
+#: cache and the hints cost more than they save (docs/performance.md: 5,000-100,000 residents
+#: ran faster without them, 10^6 needs them).
+PREFETCH_MIN_ROWS = 200_000
 
 
 @njit(cache=True)
@@ -59,8 +63,9 @@ def visits_nb(
     non-commercial units); ``spend_o[j]``: the share bought online instead; ``park_keep``: the
     share of a park visitor's budget spent at the park. Speed: the friend factor
     exp(beta ln(1 + n)) - 1 is tabulated for the possible counts n = 0..C K, the venue drawn
-    with guide tables (:func:`sim.logit.search_guided_nb`), and the rows of last week's venues
-    of the ties of the visitor ``PREFETCH_AHEAD`` rows ahead prefetched. The expected spend of
+    with guide tables (:func:`sim.logit.search_guided_nb`), and (from
+    :data:`PREFETCH_MIN_ROWS` residents) the rows of last week's venues of the ties of the
+    visitor ``PREFETCH_AHEAD`` rows ahead prefetched. The expected spend of
     the group part of every visitor is summed per group (``base_b``, ``base_v``) and spread
     over the units once, after the visitors.
     """
@@ -76,14 +81,15 @@ def visits_nb(
     guide, width, scale = guide_tables_nb(cum, tot)
     wc = np.zeros(G)  # sum_j w[g, j] spend_c[j]
     wo = np.zeros(G)
-    for g in range(G):
-        for j in range(U):
+    for j in range(U):  # units outside: the groups' sums run in parallel
+        for g in range(G):
             wc[g] += w[g, j] * spend_c[j]
             wo[g] += w[g, j] * spend_o[j]
     base_b = np.zeros(G)  # sum over the group's visitors of b / total
     base_v = np.zeros(G)  # sum of 1 / total
+    ahead = PREFETCH_AHEAD if R >= PREFETCH_MIN_ROWS else R  # R: no prefetching
     for i in range(R):
-        ia = i + PREFETCH_AHEAD
+        ia = i + ahead
         if ia < R and choice[ia] == CENTRE:
             for c in range(C):
                 f = tie_id[ia, c]
