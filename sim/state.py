@@ -181,8 +181,6 @@ class Week:
     use_class_e: bool = False  # change among class E uses needs no permission
     online_cat: np.ndarray = field(default_factory=lambda: np.zeros(N_CAT))  # share online
     weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (groups, units)
-    cum: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # running sums of weights
-    tot: np.ndarray = field(default_factory=lambda: np.zeros(0))  # row totals
     spend_w: np.ndarray = field(default_factory=lambda: np.zeros(0))  # spend weight per unit
     online_w: np.ndarray = field(default_factory=lambda: np.zeros(0))  # bought online instead
     pull: np.ndarray = field(default_factory=lambda: np.zeros(0))  # friend pull per resident

@@ -82,8 +82,6 @@ def visits_args(m, k: int, spend_mult: float = 0.97):
         res.venues.copy(),  # last week's venues
         res.tie_id.copy(),
         now.weights,
-        now.cum,
-        now.tot,
         now.spend_w,
         now.online_w,
         rp.beta_friend_venue,
@@ -193,7 +191,7 @@ def test_visits_frequencies_match_logit_probabilities(warm_model):
     the group's weights."""
     m = warm_model
     now = week_weights(m)
-    g = int(np.argmax(now.tot))
+    g = int(np.argmax(now.weights.sum(axis=1)))
     n, K = 20_000, 2
     choice = np.full(n, trips.CENTRE, np.int8)
     group = np.full(n, g, np.int64)
@@ -205,8 +203,6 @@ def test_visits_frequencies_match_logit_probabilities(warm_model):
         np.full((n, K), -1, np.int32),
         np.full((n, 1), -1, np.int32),
         now.weights,
-        now.cum,
-        now.tot,
         now.spend_w,
         now.online_w,
         0.5,
@@ -217,7 +213,7 @@ def test_visits_frequencies_match_logit_probabilities(warm_model):
     )
     venues, *_ = run_visits(visits.visits_nb, args, (n, K), m.world.units.n)
     counts = np.bincount(venues.ravel(), minlength=m.world.units.n)
-    p = now.weights[g] / now.tot[g]
+    p = now.weights[g] / now.weights[g].sum()
     keep = p * n * K >= 5  # chi-square cells with enough expected visits
     expected = p[keep] * n * K
     observed = counts[keep]
@@ -234,11 +230,11 @@ def test_expected_revenue_equals_the_mean_of_sampled_spending(warm_model):
     res, n_units = m.world.res, m.world.units.n
     K = res.venues.shape[1]
     expected = run_visits(visits.visits_nb, tuple(args), res.venues.shape, n_units)[1]
-    spend_c, budget = args[8], args[2] * args[12]
+    spend_c, budget = args[6], args[2] * args[10]
     total = np.zeros(n_units)
     n = 200
     for k in range(n):
-        args[11] = np.random.default_rng(100 + k).random(res.venues.shape, dtype=np.float32)
+        args[9] = np.random.default_rng(100 + k).random(res.venues.shape, dtype=np.float32)
         venues = run_visits(visits.visits_nb, tuple(args), res.venues.shape, n_units)[0]
         for kk in range(K):
             ok = venues[:, kk] >= 0

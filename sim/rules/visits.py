@@ -52,12 +52,13 @@ PREFETCH_MIN_ROWS = 200_000
 
 @njit(cache=True)
 def visits_nb(
-    choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_c, spend_o, beta_fv, u,
-    spend_mult, weight, park_keep, venues, revenue, visits, out,
+    choice, group, budget, venues_prev, tie_id, w, spend_c, spend_o, beta_fv, u, spend_mult,
+    weight, park_keep, venues, revenue, visits, out,
 ):  # fmt: skip
     """Numba kernel. Writes the sampled ``venues`` (R, K), adds each unit's expected revenue
     and visits to ``revenue`` and ``visits`` and fills ``out`` = [budget, spend, kept,
-    revenue, park, online] (GBP, weighted).
+    revenue, park, online] (GBP, weighted). ``w`` (groups, units): the week's venue weights
+    of each group (:func:`group_weights`), whose running sums along the units it builds.
 
     ``spend_c[j]``: share of a visit's budget spent at venue j (0 at vacant, closed and
     non-commercial units); ``spend_o[j]``: the share bought online instead; ``park_keep``: the
@@ -78,6 +79,14 @@ def visits_nb(
     gain = np.empty(C * K + 1, np.float64)
     for n in range(C * K + 1):
         gain[n] = math.exp(beta_fv * math.log1p(float(n))) - 1.0
+    cum = np.empty((G, U))  # running sums of the weights along the units, row totals
+    tot = np.zeros(G)
+    for g in range(G):
+        acc = 0.0
+        for j in range(U):
+            acc += w[g, j]
+            cum[g, j] = acc
+        tot[g] = acc
     guide, width, scale = guide_tables_nb(cum, tot)
     wc = np.zeros(G)  # sum_j w[g, j] spend_c[j]
     wo = np.zeros(G)
@@ -177,13 +186,15 @@ def visits_nb(
 
 
 def visits_ref(
-    choice, group, budget, venues_prev, tie_id, w, cum, tot, spend_c, spend_o, beta_fv, u,
-    spend_mult, weight, park_keep, venues, revenue, visits, out,
+    choice, group, budget, venues_prev, tie_id, w, spend_c, spend_o, beta_fv, u, spend_mult,
+    weight, park_keep, venues, revenue, visits, out,
 ):  # fmt: skip
     """Plain-numpy reference of :func:`visits_nb` (same inputs and draws; equal up to the
     rounding of sums): each centre visitor's choice probabilities over every unit."""
     R, K = venues.shape
     venues[:] = -1
+    cum = np.cumsum(w, axis=1)
+    tot = cum[:, -1] if w.shape[1] else np.zeros(w.shape[0])
     for i in range(R):
         b = budget[i] * spend_mult
         out[0] += weight * b
@@ -239,9 +250,9 @@ def group_weights(world: World, pars: Params, rng: Streams | None = None) -> Non
     """This week's venue-choice weights per visit group g = sector * n_taste + taste class
     (the first five terms of the venue utility, which do not depend on the visitor within a
     group), into ``world.now``: ``weights[g, j]`` = exp(V_gj - the row's largest V over
-    occupied units), 0 at vacant units; their running sums ``cum`` along the units and row
-    totals ``tot``; and each unit's spend weights (0 at vacant, closed and non-commercial
-    units): ``spend_w`` at the venue, ``online_w`` bought online instead."""
+    occupied units), 0 at vacant units (:func:`visits_nb` builds their running sums); and
+    each unit's spend weights (0 at vacant, closed and non-commercial units): ``spend_w`` at
+    the venue, ``online_w`` bought online instead."""
     u, rp, now, d = world.units, pars.residents, world.now, world.d
     cat = np.maximum(u.category, 0)
     occ = (u.category >= 0) & ~now.lockdown[cat]  # occupied and open
@@ -256,8 +267,6 @@ def group_weights(world: World, pars: Params, rng: Streams | None = None) -> Non
         np.minimum(v, 50.0, out=v)
     w = np.exp(v, out=v)
     now.weights = w
-    now.cum = np.cumsum(w, axis=1)
-    now.tot = now.cum[:, -1].copy() if u.n else np.zeros(w.shape[0])
     spend = np.where(occ, SPEND_W[cat], 0.0)
     now.spend_w = spend * (1.0 - now.online_cat[cat])
     now.online_w = spend * now.online_cat[cat]
@@ -288,8 +297,6 @@ def step(world: World, pars: Params, rng: Streams) -> None:
         res.venues_prev,
         res.tie_id,
         now.weights,
-        now.cum,
-        now.tot,
         now.spend_w,
         now.online_w,
         pars.residents.beta_friend_venue,
