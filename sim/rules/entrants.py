@@ -40,6 +40,8 @@ planning permission (granted with probability ``planning_flex``). Landlords then
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -133,9 +135,9 @@ def step(world: World, pars: Params, rng: Streams) -> None:
             for c, access in (("convenience", col.access_grocery), ("health", col.access_health))
             if access < tp.recruit_access_below
         ]
-        sources = np.repeat(np.arange(5), np.append(counts, popups))
+        sources = [s for s, k in enumerate([*counts.tolist(), popups]) for _ in range(k)]
         for d, source in zip(draws, sources, strict=True):
-            a = _applicant(week, pars, d, int(source), room, spare_hours, lack)
+            a = _applicant(week, pars, d, source, room, spare_hours, lack)
             if a is None:
                 continue
             if a["category"] == CAT["voluntary"]:
@@ -159,7 +161,7 @@ class _Vacant:
         self.floorspace = u.floorspace[vacant]  # m2
         self.loc = u.loc[vacant]
         self.retail_class = u.retail_class[vacant]
-        self.mix = entry_mix(pars.entrants)
+        self.mix = entry_mix(pars.entrants).tolist()  # cumulative shares
         self._costs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def costs(self, c: int) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +200,7 @@ def _applicant(
     ep, cp, world = pars.entrants, pars.council, vac.world
     chain, meanwhile, brokered, sponsor, subsidy = False, False, False, 0, 0.0
     if source == 0:
-        k = int(np.searchsorted(vac.mix, d[_KIND], side="right"))
+        k = bisect_right(vac.mix, d[_KIND])
         c = CAT[ENTRY_CATEGORIES[min(k, len(ENTRY_CATEGORIES) - 1)]]
         chain = bool(CHAINABLE[c]) and d[_FORMAT] < min(
             1.0, ep.chain_share * world.now.chain_expansion
