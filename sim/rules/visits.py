@@ -63,7 +63,8 @@ def visits_nb(
     ``spend_c[j]``: share of a visit's budget spent at venue j (0 at vacant, closed and
     non-commercial units); ``spend_o[j]``: the share bought online instead; ``park_keep``: the
     share of a park visitor's budget spent at the park. Speed: the friend factor
-    exp(beta ln(1 + n)) - 1 is tabulated for the possible counts n = 0..C K, the venue drawn
+    exp(beta ln(1 + n)) - 1 is tabulated for the possible counts n = 0..C K, friends' venues
+    are counted in first-seen order by a mark per unit (no search of those seen), the venue drawn
     with guide tables (:func:`sim.logit.search_guided_nb`), and (from
     :data:`PREFETCH_MIN_ROWS` residents) the rows of last week's venues of the ties of the
     visitor ``PREFETCH_AHEAD`` rows ahead prefetched. The expected spend of
@@ -77,6 +78,8 @@ def visits_nb(
     cnt = np.empty(C * K, np.int64)
     fn = np.empty(C * K, np.float64)
     gain = np.empty(C * K + 1, np.float64)
+    seen = np.full(U, -1, np.int64)  # the last visitor whose friends were at each unit
+    slot = np.zeros(U, np.int64)  # and where in fv
     for n in range(C * K + 1):
         gain[n] = math.exp(beta_fv * math.log1p(float(n))) - 1.0
     cum = np.empty((G, U))  # running sums of the weights along the units, row totals
@@ -128,13 +131,11 @@ def visits_nb(
                 j = venues_prev[f, kk]
                 if j < 0:
                     continue
-                found = False
-                for q in range(m):
-                    if fv[q] == j:
-                        cnt[q] += 1
-                        found = True
-                        break
-                if not found:
+                if seen[j] == i:  # counted already for this visitor
+                    cnt[slot[j]] += 1
+                else:
+                    seen[j] = i
+                    slot[j] = m
                     fv[m] = j
                     cnt[m] = 1
                     m += 1
