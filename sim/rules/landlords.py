@@ -75,10 +75,11 @@ def offer_renewals(world: World, pars: Params, rng: Streams) -> None:
     age = week - u.opened
     review = (u.category >= 0) & (age > 0) & (age % lp.review_weeks == 0) & ~u.meanwhile
     review &= (u.owner_type == INST) | (u.owner_type == LOCAL)
-    at_market = market + prem
-    new = np.where(u.owner_type == INST, np.maximum(u.rent, at_market), at_market)
-    u.rent[review] = new[review]
-    u.anchor[review & (u.owner_type == INST)] = new[review & (u.owner_type == INST)]
+    if review.any():
+        at_market = market + prem
+        new = np.where(u.owner_type == INST, np.maximum(u.rent, at_market), at_market)
+        u.rent[review] = new[review]
+        u.anchor[review & (u.owner_type == INST)] = new[review & (u.owner_type == INST)]
 
 
 def step(world: World, pars: Params, rng: Streams) -> None:

@@ -173,21 +173,24 @@ def step(world: World, pars: Params, rng: Streams) -> None:
     bust = indep & ((u.cash < 0.0) | (draws < op.exit_hazard / 52.0))
     close = chain & (week - u.opened >= op.min_age_weeks) & (u.margin < threshold)
     lease_over = occ & (u.lease_end <= week) & ~bust & ~close & ~lost
-    exp_cost = np.maximum(now.renewal + rates + levy + fixed, 1e-9)
-    exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / exp_cost
-    renew = lease_over & (nonc | (chain & (exp_ratio >= threshold)) | (indep & (exp_ratio >= 0)))
-    licence = renew & com & u.meanwhile
-    if licence.any():  # a licence converts to a lease with probability meanwhile_conversion
-        convert = rng["meanwhile_lease"].random(u.n)
-        renew &= ~licence | (convert < op.meanwhile_conversion)
-    leave = lease_over & ~renew
-    rc = renew & com
-    u.rent[rc] = now.renewal[rc]
-    u.anchor[rc] = now.renewal[rc]
-    u.meanwhile[rc] = False
-    lease = np.where(u.chain, op.lease_chain_weeks, op.lease_indep_weeks)
-    lease = np.where(nonc, op.lease_meanwhile_weeks, lease)
-    u.lease_end[renew] = week + lease[renew]
+    leave = np.zeros(u.n, np.bool_)
+    if lease_over.any():  # renew at the renewal rent, or leave
+        exp_cost = np.maximum(now.renewal + rates + levy + fixed, 1e-9)
+        exp_ratio = (MARGIN[cat] * u.rev_avg - exp_cost) / exp_cost
+        renew = nonc | (chain & (exp_ratio >= threshold)) | (indep & (exp_ratio >= 0))
+        renew &= lease_over
+        licence = renew & com & u.meanwhile
+        if licence.any():  # a licence converts to a lease with probability meanwhile_conversion
+            convert = rng["meanwhile_lease"].random(u.n)
+            renew &= ~licence | (convert < op.meanwhile_conversion)
+        leave = lease_over & ~renew
+        rc = renew & com
+        u.rent[rc] = now.renewal[rc]
+        u.anchor[rc] = now.renewal[rc]
+        u.meanwhile[rc] = False
+        lease = np.where(u.chain, op.lease_chain_weeks, op.lease_indep_weeks)
+        lease = np.where(nonc, op.lease_meanwhile_weeks, lease)
+        u.lease_end[renew] = week + lease[renew]
     gone = np.flatnonzero(bust | close | leave | lost)
     now.counts.update(
         closures_independent=int(np.count_nonzero(bust | (leave & indep))),
