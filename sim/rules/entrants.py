@@ -151,20 +151,23 @@ class _Vacant:
     """This week's vacant units and what an applicant reads of them, computed once a week:
     their asking rents, rateable values, floorspace and pitch, and by the use ``c`` an
     applicant would put in (:meth:`costs`) the expected costs other than rent and the
-    expected revenue."""
+    expected revenue. An applicant looks at a few units, so what it reads of each is also
+    kept as plain lists (``units``, ``ask`` and ``retail_class``, and the lists of
+    :meth:`costs`)."""
 
     def __init__(self, world: World, pars: Params, vacant: np.ndarray) -> None:
         u = world.units
-        self.world, self.pars, self.units = world, pars, vacant
-        self.ask = world.now.ask[vacant]  # GBP/week
+        self.world, self.pars, self.n = world, pars, vacant.size
+        self.units = vacant.tolist()
+        self.ask = world.now.ask[vacant].tolist()  # GBP/week
         self.rateable = u.rateable[vacant]  # GBP/yr
         self.floorspace = u.floorspace[vacant]  # m2
         self.loc = u.loc[vacant]
-        self.retail_class = u.retail_class[vacant]
+        self.retail_class = u.retail_class[vacant].tolist()
         self.mix = entry_mix(pars.entrants).tolist()  # cumulative shares
-        self._costs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._costs: dict[int, tuple[list[float], list[float]]] = {}
 
-    def costs(self, c: int) -> tuple[np.ndarray, np.ndarray]:
+    def costs(self, c: int) -> tuple[list[float], list[float]]:
         """Per vacant unit, for use ``c``: the expected costs other than rent (rates net of
         reliefs, fixed costs and, for a commercial use, the Town Team levy; GBP/week) and the
         expected revenue before optimism (the use's rolling revenue per m2, or the centre's if
@@ -181,7 +184,7 @@ class _Vacant:
             per_m2 = col.rev_cat[c] if col.rev_cat[c] > 0 else col.rev_all  # GBP/m2/week
             if per_m2 <= 0:  # nothing trades: expect the centre's reference trading
                 per_m2 = col.spend_ref
-            self._costs[c] = other, per_m2 * self.floorspace * self.loc
+            self._costs[c] = other.tolist(), (per_m2 * self.floorspace * self.loc).tolist()
         return self._costs[c]
 
 
@@ -265,27 +268,30 @@ def _best_unit(
 ) -> tuple[int, float, float, float]:
     """The applicant's look at vacant units: (unit, its rent and expected costs, GBP/week,
     expected profit/costs), the best ratio (commercial) or the lowest costs (non-commercial),
-    the first of equals in unit order; unit -1 if no unit it looked at is permitted."""
+    the first of equals in unit order; unit -1 if no unit it looked at is permitted. (Plain
+    Python over the few units looked at: numpy calls on arrays of three cost more.)"""
     ep, lp, now = pars.entrants, pars.landlords, vac.world.now
-    n = vac.units.size
-    pick = {min(int(x * n), n - 1) for x in d[_LOOK : _LOOK + ep.units_considered].tolist()}
-    look = np.array(sorted(pick), dtype=np.int64)
+    n = vac.n
+    look = sorted({min(int(x * n), n - 1) for x in list(d[_LOOK : _LOOK + ep.units_considered])})
     # a non-retail use of a retail unit needs permission, unless use class E (from 2020: shops,
     # cafes, services, clinics, gyms) lets a commercial use change without it
     free = d[_PLANNING] < pars.council.planning_flex or (now.use_class_e and COMMERCIAL[c])
-    if not free:
-        look = look[~vac.retail_class[look] | RETAIL_USE[c]]
-    if look.size == 0:
+    if not free and not RETAIL_USE[c]:
+        look = [k for k in look if not vac.retail_class[k]]
+    if not look:
         return -1, 0.0, 0.0, 0.0
-    rent = vac.ask[look] * lp.meanwhile_rent if meanwhile else vac.ask[look]
+    rent = [vac.ask[k] * lp.meanwhile_rent if meanwhile else vac.ask[k] for k in look]
     other, revenue = vac.costs(c)
     if not COMMERCIAL[c]:
-        cost = rent + other[look]
-        k = int(np.argmin(cost))
-        return int(vac.units[look[k]]), float(rent[k]), float(cost[k]), 0.0
+        cost = [r + other[k] for r, k in zip(rent, look, strict=True)]
+        i = cost.index(min(cost))
+        return vac.units[look[i]], rent[i], cost[i], 0.0
     optimism = np.exp(ep.optimism_sd * (2.0 * d[_OPTIMISM] - 1.0) * _SQRT3)  # sd-matched
-    cost = rent * (1.0 - subsidy) + other[look]
-    revenue = revenue[look] * optimism  # GBP/week expected
-    ratio = (MARGIN[c] * revenue - cost) / np.maximum(cost, 1e-9)
-    k = int(np.argmax(ratio))
-    return int(vac.units[look[k]]), float(rent[k]), float(cost[k]), float(ratio[k])
+    margin = float(MARGIN[c])
+    cost = [r * (1.0 - subsidy) + other[k] for r, k in zip(rent, look, strict=True)]
+    ratio = [
+        float(margin * (revenue[k] * optimism) - x) / max(x, 1e-9)  # revenue GBP/week expected
+        for k, x in zip(look, cost, strict=True)
+    ]
+    i = ratio.index(max(ratio))
+    return vac.units[look[i]], rent[i], cost[i], ratio[i]
