@@ -41,6 +41,7 @@ planning permission (granted with probability ``planning_flex``). Landlords then
 from __future__ import annotations
 
 from bisect import bisect_right
+from functools import cache
 
 import numpy as np
 from scipy.special import ndtri
@@ -88,10 +89,12 @@ _FIELDS = {
 }
 
 
-def entry_mix(ep: EntrantPars) -> np.ndarray:
-    """Cumulative shares of :data:`ENTRY_CATEGORIES` among market entrants."""
+@cache
+def entry_mix(ep: EntrantPars) -> tuple[float, ...]:
+    """Cumulative shares of :data:`ENTRY_CATEGORIES` among market entrants (computed once per
+    parameter set)."""
     w = np.array([getattr(ep, f"mix_{c}") for c in ENTRY_CATEGORIES])
-    return np.cumsum(w / w.sum()) if w.sum() > 0 else np.linspace(0.125, 1.0, 8)
+    return tuple((np.cumsum(w / w.sum()) if w.sum() > 0 else np.linspace(0.125, 1.0, 8)).tolist())
 
 
 def step(world: World, pars: Params, rng: Streams) -> None:
@@ -164,7 +167,7 @@ class _Vacant:
         self.floorspace = u.floorspace[vacant]  # m2
         self.loc = u.loc[vacant]
         self.retail_class = u.retail_class[vacant].tolist()
-        self.mix = entry_mix(pars.entrants).tolist()  # cumulative shares
+        self.mix = entry_mix(pars.entrants)  # cumulative shares
         self._costs: dict[int, tuple[list[float], list[float]]] = {}
 
     def costs(self, c: int) -> tuple[list[float], list[float]]:
