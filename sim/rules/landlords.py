@@ -221,14 +221,15 @@ def let(world: World, pars: Params, rng: Streams) -> None:
         0,
     )
     opened = []
-    for j in np.unique(apps["unit"]):
+    applied = apps["unit"].tolist()
+    for j in sorted(set(applied)):  # the units applied for, in unit order
         if u.category[j] != VACANT:
             continue
         owner = int(u.owner_type[j])
         cand = [
             a
-            for a in np.flatnonzero(apps["unit"] == j)
-            if _acceptable(world, pars, j, a, accept_draw[a])
+            for a, unit in enumerate(applied)
+            if unit == j and _acceptable(world, pars, j, a, accept_draw[a])
         ]
         if not cand:
             continue
