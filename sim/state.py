@@ -268,12 +268,11 @@ def centre_attractiveness(
     floorspace ** a; with ``online_cat`` (each category's share bought online), a unit's pull
     on trips counts only the part of its trade not bought online; units of ``closed``
     categories (a lockdown) do not count."""
-    occ = units.category >= 0
-    cat = units.category[occ]
-    keep = np.ones(cat.size) if online_cat is None else 1.0 - online_cat[cat]
+    keep = np.ones(ATTRACT.size) if online_cat is None else 1.0 - online_cat  # per category
     if closed is not None:
-        keep = np.where(closed[cat], 0.0, keep)
-    return float(np.sum(ATTRACT[cat] * keep * floorspace_pow[occ]))
+        keep = np.where(closed, 0.0, keep)
+    occ = units.category >= 0
+    return float(np.sum((ATTRACT * keep)[units.category[occ]] * floorspace_pow[occ]))
 
 
 def park_trade_kept(pars: Params, online: float) -> float:
