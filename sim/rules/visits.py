@@ -45,9 +45,9 @@ _LOG_ATTRACT = np.log(ATTRACT)  # per category
 #: Rows ahead whose friends' venues the kernel prefetches (tuned at 10^6 residents).
 PREFETCH_AHEAD = 8
 #: Residents from which the kernel prefetches: with fewer, last week's venues are in the
-#: cache and the hints cost more than they save (docs/performance.md: 5,000-100,000 residents
-#: ran faster without them, 10^6 needs them).
-PREFETCH_MIN_ROWS = 200_000
+#: cache and the hints cost more than they save (docs/performance.md, issue 12: 5,000
+#: residents ran faster without them, 100,000 and 10^6 with; between, not measured finely).
+PREFETCH_MIN_ROWS = 20_000
 
 
 @njit(cache=True)
